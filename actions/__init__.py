@@ -1,0 +1,1 @@
+"""Thin Rasa SDK actions; the decisions live in bot/."""

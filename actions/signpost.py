@@ -1,0 +1,79 @@
+"""Actions that decide from the opening hours where the person can go next."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.runtime import get_clock, get_schedule
+from bot.schedule import describe_opening
+from bot.summary import build_summary, offer_was_accepted
+
+OFFER_RESPONSE = "utter_offer_handoff"
+
+
+def _closed_events(now) -> List[EventType]:
+    schedule = get_schedule()
+    opening = describe_opening(schedule.next_opening(now), now)
+    return [SlotSet("chat_staffed", False), SlotSet("next_opening", opening)]
+
+
+class ActionSignpost(Action):
+    """Sets chat_staffed (and next_opening); rules then offer a counsellor or 0800-2000."""
+
+    def name(self) -> Text:
+        return "action_signpost"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        now = get_clock()()
+        if get_schedule().accepts_handoff(now):
+            return [SlotSet("chat_staffed", True)]
+        return _closed_events(now)
+
+
+class ActionTellOpeningStatus(Action):
+    """Adds to the static opening hours whether the chat is open now, or when it opens."""
+
+    def name(self) -> Text:
+        return "action_tell_opening_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        now = get_clock()()
+        schedule = get_schedule()
+        if schedule.accepts_handoff(now):
+            dispatcher.utter_message(response="utter_chat_open_now")
+        else:
+            opening = describe_opening(schedule.next_opening(now), now)
+            dispatcher.utter_message(response="utter_chat_reopens", next_opening=opening)
+        return []
+
+
+class ActionHandoff(Action):
+    """Hands the conversation to a counsellor: summary payload, then pause the bot."""
+
+    def name(self) -> Text:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        if not offer_was_accepted(tracker.events, OFFER_RESPONSE):
+            # Reached without a fresh offer and a yes (e.g. a typed slash command).
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        now = get_clock()()
+        if not get_schedule().accepts_handoff(now):
+            # The chat closed (or entered its closing margin) since the offer.
+            events = _closed_events(now)
+            dispatcher.utter_message(response="utter_chat_closed",
+                                     next_opening=events[1]["value"])
+            return events
+        summary = build_summary(tracker.current_slot_values(), tracker.events, now,
+                                tracker.get_latest_input_channel())
+        dispatcher.utter_message(response="utter_handoff_started")
+        dispatcher.utter_message(json_message={"handoff": summary})
+        return [ConversationPaused()]

@@ -1,0 +1,1 @@
+"""Plain, typed logic of the Veilig Thuis chat assistant, usable without Rasa."""

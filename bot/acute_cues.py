@@ -1,0 +1,46 @@
+"""Phrases that mean 'someone is in danger right now', as a safety net under the classifier.
+
+The statistical model decides most cases. These patterns catch the plain-language signals of
+an emergency in progress that a bag-of-n-grams model can underweight in a long message
+("op dit moment", "ik zit verstopt", "hij staat in mijn huis"). A false alarm costs one extra
+112 reminder; a missed emergency can cost a life, so the net leans towards firing.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NOW = r"(?:op dit moment|op dit ogenblik|op het moment|momenteel|terwijl ik dit (?:typ|schrijf)|right now|as we speak|at this moment)"
+_VIOLENCE = (
+    r"(?:slaat|slaan|schopt|schoppen|trapt|wurgt|wurgen|steekt|bedreigt|dreigt|sleurt|duwt|"
+    r"gooit|schreeuwt|gilt|gillen|krijst|huilt|bloedt|vecht|vechten|mishandelt|verkracht|"
+    r"hitting|beating|choking|screaming|bleeding|attacking|stabbing)"
+)
+_PATTERNS = [
+    # an explicit "right now" anywhere
+    _NOW,
+    # "nu" right next to an act of violence, but not "nu al" / "tot nu" (= for a long time)
+    rf"\b{_VIOLENCE}\b(?:\s+\w+){{0,3}}\s+nu\b(?!\s+al\b)",
+    rf"(?<!tot )\bnu\b(?!\s+al\b)(?:\s+\w+){{0,2}}\s+{_VIOLENCE}\b",
+    # hiding or trapped now
+    r"\b(?:zit|zitten|ben|heb me|hebben ons)\s+(?:me\s+|ons\s+)?(?:verstopt|opgesloten|ingesloten)\b",
+    r"\bi(?:'m| am) hiding\b",
+    r"\bdurf (?:me )?niet (?:te )?(?:bewegen|naar buiten|de deur uit)\b",
+    # the violent person is here or coming, now
+    r"\bstaat (?:nu )?(?:in|voor) (?:mijn|m'n|mn|ons|onze|de|het) (?:huis|deur|kamer|raam|woning)\b",
+    r"\bkomt (?:nu|zo|eraan) (?:naar )?(?:huis|binnen|hierheen)?\b.*\b(?:mes|pistool|wapen|vermoorden|dood)\b",
+    # a weapon in hand now
+    r"\b(?:heeft|pakt|houdt) (?:nu )?(?:een |zijn |haar )?(?:mes|pistool|wapen|schaar|hamer|bijl)\b(?:\s+\w+){0,3}\s+(?:nu\b(?!\s+al\b)|in (?:zijn|haar) hand|vast\b)",
+    # someone badly hurt now
+    r"\b(?:ligt|lag) (?:nu )?(?:bewusteloos|op de grond|in het bloed|te bloeden)\b",
+    r"\b(?:beweegt|reageert|ademt) niet meer\b",
+    # a young child alone and nobody answers the door
+    r"\bdoet (?:er )?niemand (?:meer )?open\b.*\b(?:baby|kind|kindje|peuter)\b",
+    r"\b(?:baby|kind|kindje|peuter)\b.*\b(?:krijst|huilt|gilt)\b.*\bniemand (?:doet )?(?:meer )?open\b",
+]
+_REGEX = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
+
+
+def signals_acute_danger(text: str) -> bool:
+    """True when the message has a plain signal of danger happening now."""
+    return bool(_REGEX.search(text))

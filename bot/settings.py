@@ -1,0 +1,150 @@
+"""Loading and checking settings.yml: a bad file fails at start-up, never later."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+import yaml
+
+DEFAULT_SETTINGS_PATH = Path(__file__).resolve().parent.parent / "settings.yml"
+SETTINGS_ENV_VAR = "VT_SETTINGS"
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class SettingsError(ValueError):
+    """The settings file is missing, malformed or has a value that makes no sense."""
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    timezone: ZoneInfo
+    # weekday (0 = Monday) -> (opens, closes); days without an entry are closed
+    opening_hours: Mapping[int, Tuple[time, time]]
+    handoff_closing_margin_minutes: int
+    closed_on_holidays: FrozenSet[str]
+    extra_closed_dates: FrozenSet[date]
+
+
+@dataclass(frozen=True)
+class Settings:
+    chat: ChatSettings
+
+
+def known_holiday_names() -> FrozenSet[str]:
+    """All Dutch holiday names the `holidays` package uses for the Netherlands."""
+    names = set()
+    # A lustrum year and its neighbours cover every holiday the package knows for NL.
+    for name in holidays.country_holidays("NL", years=range(2024, 2031), language="nl").values():
+        names.add(name)
+    return frozenset(names)
+
+
+def load_settings(path: Optional[Path] = None) -> Settings:
+    """Read and validate the settings file (VT_SETTINGS, else settings.yml)."""
+    if path is None:
+        path = Path(os.environ.get(SETTINGS_ENV_VAR) or DEFAULT_SETTINGS_PATH)
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SettingsError(f"settings file not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"settings file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("chat"), dict):
+        raise SettingsError(f"{path}: expected a top-level 'chat:' section")
+    try:
+        return Settings(chat=_parse_chat(raw["chat"]))
+    except SettingsError as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+
+
+def _parse_chat(raw: Dict[str, Any]) -> ChatSettings:
+    return ChatSettings(
+        timezone=_parse_timezone(raw.get("timezone")),
+        opening_hours=_parse_opening_hours(raw.get("opening_hours")),
+        handoff_closing_margin_minutes=_parse_margin(raw.get("handoff_closing_margin_minutes")),
+        closed_on_holidays=_parse_holidays(raw.get("closed_on_holidays", [])),
+        extra_closed_dates=_parse_dates(raw.get("extra_closed_dates", [])),
+    )
+
+
+def _parse_timezone(value: Any) -> ZoneInfo:
+    if not isinstance(value, str):
+        raise SettingsError("chat.timezone must be a time zone name such as Europe/Amsterdam")
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"chat.timezone: unknown time zone {value!r}") from exc
+
+
+def _parse_clock(value: Any, where: str) -> time:
+    if not isinstance(value, str):
+        raise SettingsError(f"{where}: expected a time as \"HH:MM\", got {value!r}")
+    try:
+        return time.fromisoformat(value)
+    except ValueError as exc:
+        raise SettingsError(f"{where}: expected a time as \"HH:MM\", got {value!r}") from exc
+
+
+def _parse_opening_hours(raw: Any) -> Dict[int, Tuple[time, time]]:
+    if not isinstance(raw, dict):
+        raise SettingsError("chat.opening_hours must map weekdays to [opens, closes] or null")
+    unknown = set(raw) - set(WEEKDAYS)
+    if unknown:
+        raise SettingsError(f"chat.opening_hours: unknown weekday(s) {sorted(unknown)}")
+    hours: Dict[int, Tuple[time, time]] = {}
+    for index, day in enumerate(WEEKDAYS):
+        value = raw.get(day)
+        if value is None:
+            continue
+        where = f"chat.opening_hours.{day}"
+        if not isinstance(value, list) or len(value) != 2:
+            raise SettingsError(f"{where}: expected [\"HH:MM\", \"HH:MM\"] or null")
+        opens, closes = _parse_clock(value[0], where), _parse_clock(value[1], where)
+        if opens >= closes:
+            raise SettingsError(f"{where}: opening time must be before closing time")
+        hours[index] = (opens, closes)
+    return hours
+
+
+def _parse_margin(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 240:
+        raise SettingsError(
+            "chat.handoff_closing_margin_minutes must be a whole number of minutes (0-240)"
+        )
+    return value
+
+
+def _parse_holidays(raw: Any) -> FrozenSet[str]:
+    if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
+        raise SettingsError("chat.closed_on_holidays must be a list of holiday names")
+    unknown = set(raw) - known_holiday_names()
+    if unknown:
+        known = ", ".join(sorted(known_holiday_names()))
+        raise SettingsError(
+            f"chat.closed_on_holidays: unknown holiday name(s) {sorted(unknown)}; known: {known}"
+        )
+    return frozenset(raw)
+
+
+def _parse_dates(raw: Any) -> FrozenSet[date]:
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, list):
+        raise SettingsError("chat.extra_closed_dates must be a list of dates (YYYY-MM-DD)")
+    dates = set()
+    for value in raw:
+        if isinstance(value, date):
+            dates.add(value)
+            continue
+        try:
+            dates.add(date.fromisoformat(str(value)))
+        except ValueError as exc:
+            raise SettingsError(f"chat.extra_closed_dates: not a date: {value!r}") from exc
+    return frozenset(dates)

@@ -1,0 +1,218 @@
+"""Document-level triage of a message: concern type, who writes, acute danger, and facts.
+
+Rasa's DIET decides *what kind of message* this is (a concern, a question, an answer). This
+module decides, for messages that describe a concern, the three labels the dialogue and the
+counsellor need. Each label is its own linear classifier over word and character n-grams: they
+learn well from a few thousand short texts, train in seconds and are easy to inspect.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_union
+
+from bot.acute_cues import signals_acute_danger
+
+CONCERN_TYPES = (
+    "kindermishandeling",
+    "partnergeweld",
+    "ouderenmishandeling",
+    "seksueel_geweld",
+    "schadelijke_praktijken",
+    "huiselijk_geweld",
+)
+REPORTER_ROLES = ("omstander", "slachtoffer", "professional", "pleger")
+
+
+@dataclass(frozen=True)
+class TriageExample:
+    text: str
+    concern_type: Optional[str]
+    reporter_role: Optional[str]
+    acute_danger: Optional[bool]
+
+
+@dataclass(frozen=True)
+class TriagePrediction:
+    concern_type: str
+    concern_confidence: float
+    reporter_role: str
+    role_confidence: float
+    acute_probability: float
+
+
+def _text_classifier(seed: int, c: float) -> Pipeline:
+    features = make_union(
+        TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, strip_accents="unicode",
+            lowercase=True, min_df=1,
+        ),
+        TfidfVectorizer(
+            analyzer="word", ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode",
+            lowercase=True, token_pattern=r"(?u)\b\w+\b",
+        ),
+    )
+    classifier = LogisticRegression(
+        C=c, max_iter=3000, class_weight="balanced", random_state=seed
+    )
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+@dataclass
+class TriageModel:
+    concern: Pipeline
+    role: Pipeline
+    acute: Pipeline
+
+    @classmethod
+    def train(cls, examples: Sequence[TriageExample], seed: int = 42, c: float = 10.0) -> "TriageModel":
+        def fit(label: str) -> Pipeline:
+            rows = [(e.text, getattr(e, label)) for e in examples if getattr(e, label) is not None]
+            if len({value for _, value in rows}) < 2:
+                raise ValueError(f"need at least two different values of {label} to train")
+            texts, labels = zip(*rows)
+            return _text_classifier(seed, c).fit(list(texts), list(labels))
+
+        return cls(concern=fit("concern_type"), role=fit("reporter_role"), acute=fit("acute_danger"))
+
+    def predict(self, texts: Sequence[str]) -> List[TriagePrediction]:
+        texts = list(texts)
+        concern_p = self.concern.predict_proba(texts)
+        role_p = self.role.predict_proba(texts)
+        acute_p = self.acute.predict_proba(texts)
+        acute_index = list(self.acute.classes_).index(True)
+        results = []
+        for i in range(len(texts)):
+            c, r = concern_p[i].argmax(), role_p[i].argmax()
+            results.append(
+                TriagePrediction(
+                    concern_type=str(self.concern.classes_[c]),
+                    concern_confidence=float(concern_p[i][c]),
+                    reporter_role=str(self.role.classes_[r]),
+                    role_confidence=float(role_p[i][r]),
+                    acute_probability=float(acute_p[i][acute_index]),
+                )
+            )
+        return results
+
+
+_CHILD_WORDS = re.compile(
+    r"\b(kind|kinderen|kindje|kindjes|kids|zoon|zoontje|dochter|dochtertje|baby|babytje|"
+    r"peuter|kleuter|tiener|jongetje|meisje|meisjes|leerling|leerlingen|child|children|"
+    r"son|daughter|toddler)\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    r"\b(al (?:jaren|maanden|weken|een tijd(?:je)?|lang|heel lang|een paar (?:jaar|maanden|weken|dagen)"
+    r"|\d+ (?:jaar|maanden|weken|dagen))"
+    r"|sinds (?:de zomer|kort|vorig jaar|vorige (?:week|maand)|jaren|maanden|weken|\w+)"
+    r"|elke (?:dag|avond|nacht|week|ochtend)|iedere (?:dag|avond|nacht|week)"
+    r"|for (?:years|months|weeks)|every (?:day|night|evening|week))\b",
+    re.IGNORECASE,
+)
+
+
+def mentions_children(text: str) -> bool:
+    """True when the message itself says children are involved or present."""
+    return bool(_CHILD_WORDS.search(text))
+
+
+def find_duration(text: str) -> Optional[str]:
+    """The phrase that says how long or how often, if the message has one ('al maanden')."""
+    match = _DURATION.search(text)
+    return match.group(0).lower() if match else None
+
+
+# Label used for training texts that describe no concern (questions, answers, small talk), so
+# the concern classifier also learns to say "this is not a concern".
+NO_CONCERN = "_none"
+
+CONCERN_INTENT = "describe_concern"
+ROLE_INTENT = "inform_role"
+ACUTE_INTENT = "acute_danger"
+ENGLISH_INTENT = "speak_english"
+FALLBACK_INTENT = "nlu_fallback"
+# DIET is unsure or thinks this is off-topic, but the triage model is confident it is a concern.
+RESCUABLE_INTENTS = frozenset({FALLBACK_INTENT, "out_of_scope"})
+NOT_APPLICABLE = "niet_van_toepassing"
+
+
+@dataclass(frozen=True)
+class TriageThresholds:
+    # Low on purpose: missing acute danger is the worst error this bot can make.
+    acute: float = 0.4
+    # Below this the bot asks who is writing instead of guessing.
+    role: float = 0.4
+    # A message DIET could not place counts as a concern above this confidence.
+    rescue: float = 0.6
+
+
+@dataclass(frozen=True)
+class TriageDecision:
+    intent: Optional[str]  # the intent to use instead of DIET's, or None to keep it
+    entities: dict
+
+
+def decide(
+    intent: str,
+    text: str,
+    prediction: TriagePrediction,
+    english: bool,
+    thresholds: TriageThresholds = TriageThresholds(),
+) -> TriageDecision:
+    """Combine DIET's intent with the triage model into the final intent and slot entities."""
+    # Three independent signals; any one is enough (recall first).
+    acute = (
+        prediction.acute_probability >= thresholds.acute
+        or intent == ACUTE_INTENT
+        or signals_acute_danger(text)
+    )
+    is_concern = prediction.concern_type != NO_CONCERN
+    describes = (
+        acute
+        or intent == CONCERN_INTENT
+        or (english and is_concern)
+        or (intent in RESCUABLE_INTENTS and is_concern
+            and prediction.concern_confidence >= thresholds.rescue)
+    )
+    entities: dict = {}
+    if describes:
+        entities.update(_concern_entities(text, prediction, thresholds))
+    elif intent == ROLE_INTENT:
+        entities.update(_role_entities(prediction))
+    if acute:
+        entities["acute_danger"] = True
+        return TriageDecision(intent=ACUTE_INTENT, entities=entities)
+    if english:
+        return TriageDecision(intent=ENGLISH_INTENT, entities=entities)
+    if describes and intent != CONCERN_INTENT:
+        return TriageDecision(intent=CONCERN_INTENT, entities=entities)
+    return TriageDecision(intent=None, entities=entities)
+
+
+def _role_entities(prediction: TriagePrediction) -> dict:
+    entities = {"reporter_role": prediction.reporter_role}
+    if prediction.reporter_role != "slachtoffer":
+        # Only a victim is asked whether they can chat safely.
+        entities["safety_can_chat"] = NOT_APPLICABLE
+    return entities
+
+
+def _concern_entities(text: str, prediction: TriagePrediction, thresholds: TriageThresholds) -> dict:
+    # An acute message may give no context at all; general domestic violence is the honest
+    # label for "someone is being hurt".
+    concern = prediction.concern_type if prediction.concern_type != NO_CONCERN else "huiselijk_geweld"
+    entities: dict = {"concern_type": concern}
+    if prediction.role_confidence >= thresholds.role:
+        entities.update(_role_entities(prediction))
+    if concern == "kindermishandeling" or mentions_children(text):
+        entities["children_involved"] = True
+    duration = find_duration(text)
+    if duration:
+        entities["concern_duration"] = duration
+    return entities

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components: thin adapters around the logic in bot/."""

@@ -1,0 +1,143 @@
+"""Rasa graph component that adds the triage labels (bot.triage) to every parsed message."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+import joblib
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.language import is_english
+from bot.triage import (
+    ACUTE_INTENT,
+    CONCERN_INTENT,
+    NO_CONCERN,
+    ROLE_INTENT,
+    TriageExample,
+    TriageModel,
+    TriageThresholds,
+    decide,
+)
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "triage.joblib"
+EXTRACTOR_NAME = "TriageExtractor"
+
+
+def example_from_message(message: Message) -> Optional[TriageExample]:
+    """Training labels of one NLU example, from its intent and block/example metadata."""
+    text, intent = message.get(TEXT), message.get(INTENT)
+    if not text or not intent:
+        return None
+    metadata = message.get("metadata") or {}
+    labels: Dict[str, Any] = {}
+    for part in ("intent", "example"):
+        if isinstance(metadata.get(part), dict):
+            labels.update(metadata[part])
+    if intent in (CONCERN_INTENT, ACUTE_INTENT):
+        return TriageExample(
+            text=text,
+            concern_type=labels.get("concern_type"),
+            reporter_role=labels.get("reporter_role"),
+            acute_danger=intent == ACUTE_INTENT or bool(labels.get("acute_danger", False)),
+        )
+    return TriageExample(
+        text=text,
+        concern_type=NO_CONCERN,
+        reporter_role=labels.get("reporter_role") if intent == ROLE_INTENT else None,
+        acute_danger=False,
+    )
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
+)
+class TriageExtractor(GraphComponent):
+    """Sets concern_type, reporter_role, acute_danger (and facts) as entities.
+
+    Runs after DIET and the FallbackClassifier. When the acute-danger classifier fires it also
+    changes the intent to `acute_danger`, so the 112 rule wins over whatever else DIET thought.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"random_seed": 42, "C": 10.0, "acute_threshold": 0.4, "role_threshold": 0.4,
+                "rescue_threshold": 0.6}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
+                 resource: Resource, model: Optional[TriageModel] = None) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+        self._thresholds = TriageThresholds(
+            acute=config["acute_threshold"], role=config["role_threshold"],
+            rescue=config["rescue_threshold"],
+        )
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "TriageExtractor":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "TriageExtractor":
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = joblib.load(directory / MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            logger.warning("No trained triage model found; triage labels are disabled.")
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in map(example_from_message, training_data.intent_examples) if e]
+        self._model = TriageModel.train(examples, seed=self._config["random_seed"],
+                                        c=self._config["C"])
+        with self._model_storage.write_to(self._resource) as directory:
+            joblib.dump(self._model, directory / MODEL_FILE)
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._model is None:
+            return messages
+        for message in messages:
+            self._process_one(message)
+        return messages
+
+    def _process_one(self, message: Message) -> None:
+        text = (message.get(TEXT) or "").strip()
+        if not text or text.startswith("/"):
+            return  # empty text or a slash command: nothing to classify
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
+        prediction = self._model.predict([text])[0]
+        decision = decide(intent, text, prediction, is_english(text), self._thresholds)
+        if decision.intent:
+            message.set(INTENT, {INTENT_NAME_KEY: decision.intent,
+                                 "confidence": max(prediction.acute_probability,
+                                                   prediction.concern_confidence)},
+                        add_to_output=True)
+        entities = list(message.get(ENTITIES) or [])
+        for name, value in decision.entities.items():
+            entities.append({"entity": name, "value": value, "start": 0, "end": 0,
+                             "extractor": EXTRACTOR_NAME,
+                             "confidence_entity": _confidence(name, prediction)})
+        message.set(ENTITIES, entities, add_to_output=True)
+
+
+def _confidence(name: str, prediction: Any) -> float:
+    return {"concern_type": prediction.concern_confidence,
+            "reporter_role": prediction.role_confidence,
+            "acute_danger": prediction.acute_probability}.get(name, 1.0)
