@@ -44,3 +44,19 @@ _REGEX = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 def signals_acute_danger(text: str) -> bool:
     """True when the message has a plain signal of danger happening now."""
     return bool(_REGEX.search(text))
+
+
+# Words that place what is described in the past or make it a pattern ("elke avond",
+# "laatst"). They do not rule danger out, but the classifier must be surer before it calls
+# such a message acute when no plain now-signal is present.
+_HABITUAL = re.compile(
+    r"\b(?:elke|iedere) (?:dag|avond|nacht|week|ochtend|keer)\b|\b(?:vaak|regelmatig|steeds|"
+    r"altijd|laatst|gisteren|gisteravond|vannacht|vorige (?:week|maand)|al (?:jaren|maanden|weken)|"
+    r"soms|often|always|last (?:week|night|month)|every (?:day|night|evening))\b",
+    re.IGNORECASE,
+)
+
+
+def signals_habitual(text: str) -> bool:
+    """True when the message speaks of a pattern or the past rather than of right now."""
+    return bool(_HABITUAL.search(text))

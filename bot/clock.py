@@ -22,7 +22,8 @@ def clock_from_env() -> Clock:
     fixed = os.environ.get(FAKE_NOW_ENV_VAR)
     if not fixed:
         return system_clock
-    moment = datetime.fromisoformat(fixed)
+    # Python 3.10's fromisoformat does not read a trailing "Z".
+    moment = datetime.fromisoformat(fixed[:-1] + "+00:00" if fixed.endswith("Z") else fixed)
     if moment.tzinfo is None:
         raise ValueError(f"{FAKE_NOW_ENV_VAR} needs a time zone offset, e.g. +01:00")
     return lambda: moment

@@ -80,6 +80,8 @@ class ChatSchedule:
 
 def describe_opening(opening: datetime, now: datetime) -> str:
     """Dutch words for an opening time: 'morgen om 9.00 uur', 'op maandag 30 november om 9.00 uur'."""
+    if now.tzinfo is None or opening.tzinfo is None:
+        raise ValueError("time-zone-aware datetimes are required")
     local_now = now.astimezone(opening.tzinfo)
     clock = f"{opening.hour}.{opening.minute:02d} uur"
     days = (opening.date() - local_now.date()).days

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,6 +54,8 @@ def load_settings(path: Optional[Path] = None) -> Settings:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise SettingsError(f"settings file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"settings file {path} cannot be read as UTF-8 text: {exc}") from exc
     except yaml.YAMLError as exc:
         raise SettingsError(f"settings file {path} is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("chat"), dict):
@@ -97,7 +99,8 @@ def _parse_opening_hours(raw: Any) -> Dict[int, Tuple[time, time]]:
         raise SettingsError("chat.opening_hours must map weekdays to [opens, closes] or null")
     unknown = set(raw) - set(WEEKDAYS)
     if unknown:
-        raise SettingsError(f"chat.opening_hours: unknown weekday(s) {sorted(unknown)}")
+        names = sorted(str(day) for day in unknown)
+        raise SettingsError(f"chat.opening_hours: unknown weekday(s) {names}; use {list(WEEKDAYS)}")
     hours: Dict[int, Tuple[time, time]] = {}
     for index, day in enumerate(WEEKDAYS):
         value = raw.get(day)
@@ -140,6 +143,9 @@ def _parse_dates(raw: Any) -> FrozenSet[date]:
         raise SettingsError("chat.extra_closed_dates must be a list of dates (YYYY-MM-DD)")
     dates = set()
     for value in raw:
+        if isinstance(value, datetime):
+            # YAML reads "2026-12-02 10:00" as a datetime; whole days only.
+            raise SettingsError(f"chat.extra_closed_dates: whole days only, got {value!r}")
         if isinstance(value, date):
             dates.add(value)
             continue
@@ -148,3 +154,24 @@ def _parse_dates(raw: Any) -> FrozenSet[date]:
         except ValueError as exc:
             raise SettingsError(f"chat.extra_closed_dates: not a date: {value!r}") from exc
     return frozenset(dates)
+
+
+def main() -> None:
+    """`python -m bot.settings [FILE]`: check the settings file and say what it means."""
+    import sys
+
+    try:
+        settings = load_settings(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
+    except SettingsError as exc:
+        print(f"Settings error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    chat = settings.chat
+    days = ", ".join(
+        f"{WEEKDAYS[d]} {o:%H:%M}-{c:%H:%M}" for d, (o, c) in sorted(chat.opening_hours.items())
+    )
+    print(f"Settings OK: chat staffed {days} ({chat.timezone.key}); "
+          f"closed on {len(chat.closed_on_holidays)} holidays.")
+
+
+if __name__ == "__main__":
+    main()

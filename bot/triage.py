@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
-from bot.acute_cues import signals_acute_danger
+from bot.acute_cues import signals_acute_danger, signals_habitual
 
 CONCERN_TYPES = (
     "kindermishandeling",
@@ -146,6 +146,11 @@ NOT_APPLICABLE = "niet_van_toepassing"
 class TriageThresholds:
     # Low on purpose: missing acute danger is the worst error this bot can make.
     acute: float = 0.4
+    # Needed instead of `acute` when the message speaks of a pattern or the past
+    # ("elke avond", "laatst") and has no plain now-signal.
+    acute_habitual: float = 0.8
+    # DIET must be at least this sure of a concern the triage model does not see.
+    agree: float = 0.8
     # Below this the bot asks who is writing instead of guessing.
     role: float = 0.4
     # A message DIET could not place counts as a concern above this confidence.
@@ -158,24 +163,36 @@ class TriageDecision:
     entities: dict
 
 
+def is_acute(intent: str, text: str, prediction: TriagePrediction,
+             thresholds: TriageThresholds) -> bool:
+    """Three independent signals of danger now; any one is enough (recall first)."""
+    if signals_acute_danger(text):
+        return True
+    needed = thresholds.acute_habitual if signals_habitual(text) else thresholds.acute
+    return prediction.acute_probability >= needed or (
+        intent == ACUTE_INTENT and not signals_habitual(text)
+    )
+
+
 def decide(
     intent: str,
     text: str,
     prediction: TriagePrediction,
     english: bool,
     thresholds: TriageThresholds = TriageThresholds(),
+    intent_confidence: float = 1.0,
 ) -> TriageDecision:
     """Combine DIET's intent with the triage model into the final intent and slot entities."""
-    # Three independent signals; any one is enough (recall first).
-    acute = (
-        prediction.acute_probability >= thresholds.acute
-        or intent == ACUTE_INTENT
-        or signals_acute_danger(text)
-    )
+    acute = is_acute(intent, text, prediction, thresholds)
     is_concern = prediction.concern_type != NO_CONCERN
+    if (intent == CONCERN_INTENT and not acute and not is_concern
+            and intent_confidence < thresholds.agree):
+        # DIET half-thinks it is a concern, the triage model sees none ("<b>test</b>",
+        # keyboard mashing): ask to rephrase rather than act on a guess.
+        return TriageDecision(intent=FALLBACK_INTENT, entities={})
     describes = (
         acute
-        or intent == CONCERN_INTENT
+        or intent in (CONCERN_INTENT, ACUTE_INTENT)
         or (english and is_concern)
         or (intent in RESCUABLE_INTENTS and is_concern
             and prediction.concern_confidence >= thresholds.rescue)
@@ -211,7 +228,7 @@ def _concern_entities(text: str, prediction: TriagePrediction, thresholds: Triag
     if prediction.role_confidence >= thresholds.role:
         entities.update(_role_entities(prediction))
     if concern == "kindermishandeling" or mentions_children(text):
-        entities["children_involved"] = True
+        entities["children_involved"] = "ja"
     duration = find_duration(text)
     if duration:
         entities["concern_duration"] = duration

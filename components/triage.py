@@ -15,6 +15,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.language import is_english
+from bot.privacy import install_log_redaction
 from bot.triage import (
     ACUTE_INTENT,
     CONCERN_INTENT,
@@ -69,8 +70,8 @@ class TriageExtractor(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"random_seed": 42, "C": 10.0, "acute_threshold": 0.4, "role_threshold": 0.4,
-                "rescue_threshold": 0.6}
+        return {"random_seed": 42, "C": 10.0, "acute_threshold": 0.3, "acute_habitual_threshold": 0.8,
+                "role_threshold": 0.4, "rescue_threshold": 0.6}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
                  resource: Resource, model: Optional[TriageModel] = None) -> None:
@@ -79,18 +80,22 @@ class TriageExtractor(GraphComponent):
         self._resource = resource
         self._model = model
         self._thresholds = TriageThresholds(
-            acute=config["acute_threshold"], role=config["role_threshold"],
+            acute=config["acute_threshold"], acute_habitual=config["acute_habitual_threshold"],
+            role=config["role_threshold"],
             rescue=config["rescue_threshold"],
         )
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "TriageExtractor":
+        install_log_redaction()
         return cls(config, model_storage, resource)
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "TriageExtractor":
+        # Loaded once per Rasa server: the right moment to keep user text out of its logs.
+        install_log_redaction()
         try:
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(directory / MODEL_FILE)
@@ -121,17 +126,19 @@ class TriageExtractor(GraphComponent):
         text = (message.get(TEXT) or "").strip()
         if not text or text.startswith("/"):
             return  # empty text or a slash command: nothing to classify
-        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
+        parsed_intent = message.get(INTENT) or {}
+        intent = parsed_intent.get(INTENT_NAME_KEY) or ""
         prediction = self._model.predict([text])[0]
-        decision = decide(intent, text, prediction, is_english(text), self._thresholds)
+        decision = decide(intent, text, prediction, is_english(text), self._thresholds,
+                          intent_confidence=parsed_intent.get("confidence") or 0.0)
         if decision.intent:
-            message.set(INTENT, {INTENT_NAME_KEY: decision.intent,
-                                 "confidence": max(prediction.acute_probability,
-                                                   prediction.concern_confidence)},
+            confidence = (prediction.acute_probability if decision.intent == ACUTE_INTENT
+                          else prediction.concern_confidence)
+            message.set(INTENT, {INTENT_NAME_KEY: decision.intent, "confidence": confidence},
                         add_to_output=True)
         entities = list(message.get(ENTITIES) or [])
         for name, value in decision.entities.items():
-            entities.append({"entity": name, "value": value, "start": 0, "end": 0,
+            entities.append({"entity": name, "value": value, "start": 0, "end": len(text),
                              "extractor": EXTRACTOR_NAME,
                              "confidence_entity": _confidence(name, prediction)})
         message.set(ENTITIES, entities, add_to_output=True)

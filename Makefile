@@ -1,0 +1,36 @@
+# Veilig Thuis chat assistant. `make help` lists the targets; the README explains them.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: help setup train run shell test evaluate bench check-settings clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+setup:  ## Create .venv (Python 3.10), install pinned dependencies, prepare the Dutch spaCy pipeline
+	@bash scripts/setup.sh
+
+train: setup  ## Train the model when data, domain, config or triage code changed
+	@bash scripts/train.sh
+
+run: train  ## Start the action server (5055) and the Rasa server (5005) on SQLite; Ctrl-C stops
+	@bash scripts/run.sh
+
+shell: train  ## Chat with the bot in this terminal
+	@bash scripts/shell.sh
+
+test: train  ## Everything that can be checked automatically (see README)
+	@bash scripts/test.sh
+
+evaluate: train  ## Per-label precision/recall/F1 and confusion tables on the held-out first messages
+	@$(PY) scripts/evaluate.py --json var/evaluation.json
+
+bench: train  ## Speed and memory against Rasa's starter bot (figures for the README)
+	@$(PY) scripts/bench.py
+
+check-settings: setup  ## Check settings.yml (opening hours, holidays) and say what it means
+	@$(PY) -m bot.settings
+
+clean:  ## Remove trained models and local data under var/ (keeps .venv)
+	rm -rf models var results .pytest_cache

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Chat with the bot in this terminal (starts its own action server on port 5055).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false  # nothing leaves this machine
+mkdir -p var
+.venv/bin/rasa run actions --port 5055 >var/actions.log 2>&1 &
+actions_pid=$!
+trap 'kill $actions_pid 2>/dev/null || true' EXIT INT TERM
+.venv/bin/rasa shell -m models/veilig-thuis.tar.gz --endpoints endpoints.yml

@@ -1,0 +1,116 @@
+"""Start and stop the real Rasa server and action server for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = ROOT / ".venv" / "bin"
+MODEL = ROOT / "models" / "veilig-thuis.tar.gz"
+STARTUP_TIMEOUT_S = 240
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early; log:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up in {STARTUP_TIMEOUT_S} s")
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def _env() -> Dict[str, str]:
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+
+
+def start_action_server(port: int, log: Path, fake_now: Optional[str]) -> Server:
+    env = _env()
+    env.pop("VT_FAKE_NOW", None)
+    if fake_now:
+        env["VT_FAKE_NOW"] = fake_now
+    handle = log.open("ab")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    _wait_until_up(f"http://127.0.0.1:{port}/health", process, log)
+    return Server(process, log)
+
+
+def start_rasa_server(port: int, action_port: int, workdir: Path, log: Path) -> Server:
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+    )
+    handle = log.open("ab")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "--enable-api", "--port", str(port), "-m", str(MODEL),
+         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+        cwd=ROOT, env=_env(), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    _wait_until_up(f"http://127.0.0.1:{port}/status", process, log)
+    return Server(process, log)
+
+
+@dataclass
+class Chat:
+    """One person's conversation over the REST channel."""
+
+    base_url: str
+    sender: str = field(default_factory=lambda: f"e2e-{uuid.uuid4().hex[:12]}")
+    replies: List[List[Dict[str, Any]]] = field(default_factory=list)
+
+    def say(self, text: str) -> List[Dict[str, Any]]:
+        response = requests.post(f"{self.base_url}/webhooks/rest/webhook",
+                                 json={"sender": self.sender, "message": text}, timeout=60)
+        assert response.status_code == 200, response.text
+        reply = response.json()
+        self.replies.append(reply)
+        return reply
+
+    def tracker(self) -> Dict[str, Any]:
+        response = requests.get(f"{self.base_url}/conversations/{self.sender}/tracker", timeout=30)
+        assert response.status_code == 200
+        return response.json()
+
+    def slots(self) -> Dict[str, Any]:
+        return self.tracker()["slots"]
+
+
+def texts(reply: List[Dict[str, Any]]) -> str:
+    """All text of one reply, joined, for simple 'contains' checks."""
+    return "\n".join(m.get("text") or "" for m in reply)
+
+
+def custom_payloads(reply: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [m["custom"] for m in reply if m.get("custom")]

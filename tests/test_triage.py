@@ -1,0 +1,188 @@
+"""The triage decision: acute signals, concern/role entities, intent overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.acute_cues import signals_acute_danger, signals_habitual
+from bot.language import is_english
+from bot.triage import (
+    NO_CONCERN,
+    TriageExample,
+    TriageModel,
+    TriagePrediction,
+    TriageThresholds,
+    decide,
+    find_duration,
+    mentions_children,
+)
+
+
+def prediction(concern="partnergeweld", concern_conf=0.9, role="omstander", role_conf=0.9,
+               acute=0.05) -> TriagePrediction:
+    return TriagePrediction(concern, concern_conf, role, role_conf, acute)
+
+
+@pytest.mark.parametrize("text", [
+    "help hij slaat haar nu",
+    "op dit moment wordt er gegild bij de buren",
+    "broers zitten achter me aan, ik zit verstopt in een winkel",
+    "hij staat voor mijn deur en bonkt",
+    "ze ligt op de grond en beweegt niet meer",
+    "he is hitting her right now",
+    "er doet niemand open en de baby huilt al uren",
+])
+def test_plain_now_signals_are_acute(text):
+    assert signals_acute_danger(text)
+
+
+@pytest.mark.parametrize("text", [
+    "ik hoor elke avond gegil bij de buren",
+    "hij slaat haar nu al jaren",
+    "vorige week had hij een mes",
+    "ik ben bang dat hij haar ooit iets aandoet",
+    "wat moet ik nu doen",
+    "help in english please",
+])
+def test_worries_and_the_past_are_not_acute_signals(text):
+    assert not signals_acute_danger(text)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("ik hoor elke avond gegil", True),
+    ("laatst hoorde ik een klap", True),
+    ("hij slaat haar", False),
+])
+def test_habitual_markers(text, expected):
+    assert signals_habitual(text) is expected
+
+
+def test_classifier_probability_over_threshold_makes_the_message_acute():
+    decision = decide("describe_concern", "hij doet haar pijn", prediction(acute=0.5), False)
+    assert decision.intent == "acute_danger"
+    assert decision.entities["acute_danger"] is True
+    assert decision.entities["concern_type"] == "partnergeweld"
+
+
+def test_habitual_message_needs_a_surer_classifier():
+    text = "ik hoor elke avond gegil bij de buren"
+    assert decide("describe_concern", text, prediction(acute=0.5), False).intent is None
+    assert decide("describe_concern", text, prediction(acute=0.9), False).intent == "acute_danger"
+
+
+def test_diet_acute_intent_is_overruled_only_for_habitual_messages():
+    calm = decide("acute_danger", "ik hoor elke avond gegil", prediction(acute=0.1), False)
+    assert calm.intent == "describe_concern" and "acute_danger" not in calm.entities
+    urgent = decide("acute_danger", "hij doet haar pijn", prediction(acute=0.1), False)
+    assert urgent.intent == "acute_danger"
+
+
+def test_confident_role_sets_role_and_skips_the_chat_safety_question_for_non_victims():
+    entities = decide("describe_concern", "mijn buurvrouw", prediction(), False).entities
+    assert entities["reporter_role"] == "omstander"
+    assert entities["safety_can_chat"] == "niet_van_toepassing"
+
+
+def test_victim_gets_the_chat_safety_question():
+    entities = decide("describe_concern", "hij slaat mij", prediction(role="slachtoffer"), False).entities
+    assert entities["reporter_role"] == "slachtoffer"
+    assert "safety_can_chat" not in entities
+
+
+def test_unsure_role_is_left_for_the_bot_to_ask():
+    entities = decide("describe_concern", "er is iets mis", prediction(role_conf=0.3), False).entities
+    assert "reporter_role" not in entities and "safety_can_chat" not in entities
+
+
+def test_children_and_duration_are_taken_from_the_message():
+    entities = decide("describe_concern", "al maanden slaat hij zijn zoontje",
+                      prediction(concern="kindermishandeling"), False).entities
+    assert entities["children_involved"] == "ja"
+    assert entities["concern_duration"] == "al maanden"
+
+
+def test_questions_get_no_concern_entities():
+    decision = decide("ask_phone_number", "wat is jullie nummer", prediction(concern=NO_CONCERN), False)
+    assert decision == decision.__class__(intent=None, entities={})
+
+
+def test_unsure_diet_and_no_concern_in_triage_means_fallback():
+    decision = decide("describe_concern", "<b>test</b>", prediction(concern=NO_CONCERN), False,
+                      intent_confidence=0.6)
+    assert decision.intent == "nlu_fallback" and decision.entities == {}
+
+
+def test_confident_triage_rescues_a_fallback_as_a_concern():
+    decision = decide("nlu_fallback", "long rambling message", prediction(concern_conf=0.8), False)
+    assert decision.intent == "describe_concern"
+    assert decision.entities["concern_type"] == "partnergeweld"
+
+
+def test_english_concern_keeps_its_labels_and_switches_to_english():
+    decision = decide("describe_concern", "my neighbour hits his wife", prediction(), True)
+    assert decision.intent == "speak_english"
+    assert decision.entities["concern_type"] == "partnergeweld"
+
+
+def test_english_acute_message_is_acute_first():
+    decision = decide("describe_concern", "he is hitting her right now", prediction(), True)
+    assert decision.intent == "acute_danger"
+
+
+def test_role_answer_sets_the_role():
+    decision = decide("inform_role", "om mijn zus", prediction(concern=NO_CONCERN, role_conf=0.3), False)
+    assert decision.entities == {"reporter_role": "omstander", "safety_can_chat": "niet_van_toepassing"}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("hello, my neighbour is hitting his kids", True),
+    ("Hi, I am worried about my neighbour", True),
+    ("hi", False),
+    ("ok", False),
+    ("ik hoor de buren", False),
+    ("mijn man hij slaan mij", False),
+])
+def test_english_detection(text, expected):
+    assert is_english(text) is expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("het zoontje van de buren", True), ("de baby huilt", True), ("mijn man slaat me", False),
+])
+def test_children_words(text, expected):
+    assert mentions_children(text) is expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("dit gaat al jaren zo", "al jaren"), ("elke avond hoor ik het", "elke avond"),
+    ("sinds de zomer", "sinds de zomer"), ("hij slaat haar", None),
+])
+def test_duration_phrases(text, expected):
+    assert find_duration(text) == expected
+
+
+def test_model_trains_and_predicts_all_three_labels():
+    examples = [
+        TriageExample("mijn man slaat me", "partnergeweld", "slachtoffer", False),
+        TriageExample("hij slaat me nu", "partnergeweld", "slachtoffer", True),
+        TriageExample("de buurman slaat zijn vrouw", "partnergeweld", "omstander", False),
+        TriageExample("het kind van de buren loopt op slippers in de kou", "kindermishandeling", "omstander", False),
+        TriageExample("een leerling heeft blauwe plekken", "kindermishandeling", "professional", False),
+        TriageExample("wat is jullie nummer", NO_CONCERN, None, False),
+    ]
+    model = TriageModel.train(examples)
+    [result] = model.predict(["de buurjongen loopt in de kou op slippers"])
+    assert result.concern_type == "kindermishandeling"
+    assert 0.0 <= result.acute_probability <= 1.0
+    assert result.reporter_role in {"omstander", "slachtoffer", "professional"}
+
+
+def test_model_refuses_training_data_with_one_label_value():
+    examples = [TriageExample("a", "partnergeweld", "omstander", False),
+                TriageExample("b", "partnergeweld", "omstander", False)]
+    with pytest.raises(ValueError, match="two different values"):
+        TriageModel.train(examples)
+
+
+def test_thresholds_default_to_recall_first():
+    assert TriageThresholds().acute < 0.5
