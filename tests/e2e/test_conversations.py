@@ -159,3 +159,12 @@ def test_frequently_asked_questions(staffed, base_url):
     }
     for question, expected in expectations.items():
         assert expected in texts(Chat(base_url).say(question)), question
+
+
+def test_professional_says_so_and_is_not_asked_again(staffed, base_url):
+    chat = Chat(base_url)
+    assert "meldcode" in texts(chat.say("ik ben leerkracht, kan ik hier advies vragen?"))
+    assert chat.slots()["reporter_role"] == "professional"
+    chat.say("een leerling van mij komt vaak met blauwe plekken op school")
+    reply = chat.say("nee")
+    assert "Gaat het om jezelf" not in texts(reply) and "veilig chatten" not in texts(reply)
