@@ -1,8 +1,9 @@
-"""A small, predictable guess whether a message is English rather than Dutch."""
+"""Predictable guesses whether a message is Dutch, English, or another language."""
 
 from __future__ import annotations
 
 import re
+from typing import AbstractSet
 
 # Function words that are frequent in one language and rare in the other. Words shared by
 # both (in, is, we, me, over) are left out on purpose.
@@ -19,14 +20,38 @@ _DUTCH = frozenset(
     "daar alsjeblieft hallo hoi dank bedankt buurman buurvrouw buren man vrouw vriend "
     "vriendin kind kinderen slaat bang spreek iemand nu zou moet al ook maar nog".split()
 )
-_WORD = re.compile(r"[a-zà-ÿ']+")
+WORD_PATTERN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# A message needs this many words before it can be called "another language": short ones
+# ("ok", "help!", a name) stay Dutch, the language of the chat.
+MIN_WORDS_FOR_OTHER = 3
+# At most this share of words may be known Dutch for a message to count as another language.
+MAX_DUTCH_SHARE_FOR_OTHER = 0.25
 
 
 def is_english(text: str) -> bool:
     """True when the message clearly reads as English; short or mixed messages count as Dutch."""
-    words = _WORD.findall(text.lower())
+    words = WORD_PATTERN.findall(text.lower())
     english = sum(word in _ENGLISH for word in words)
     dutch = sum(word in _DUTCH for word in words)
     # Two English markers at least, and clearly more than Dutch ones: "ok" or "hi" alone
     # should not switch a Dutch conversation to English.
     return english >= 2 and english > 2 * dutch
+
+
+def _mostly_non_latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    non_latin = sum(not ("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f") for c in letters)
+    return len(letters) >= 3 and non_latin > len(letters) / 2
+
+
+def detect_language(text: str, dutch_words: AbstractSet[str] = frozenset()) -> str:
+    """'nl', 'en' or 'other'. `dutch_words` is a Dutch vocabulary (word forms, lower case)."""
+    if _mostly_non_latin(text):
+        return "other"
+    if is_english(text):
+        return "en"
+    words = WORD_PATTERN.findall(text.lower())
+    if len(words) < MIN_WORDS_FOR_OTHER:
+        return "nl"
+    known = sum(word in _DUTCH or word in dutch_words for word in words)
+    return "other" if known <= MAX_DUTCH_SHARE_FOR_OTHER * len(words) else "nl"

@@ -178,7 +178,7 @@ def decide(
     intent: str,
     text: str,
     prediction: TriagePrediction,
-    english: bool,
+    foreign: bool,
     thresholds: TriageThresholds = TriageThresholds(),
     intent_confidence: float = 1.0,
 ) -> TriageDecision:
@@ -193,7 +193,7 @@ def decide(
     describes = (
         acute
         or intent in (CONCERN_INTENT, ACUTE_INTENT)
-        or (english and is_concern)
+        or (foreign and is_concern)
         or (intent in RESCUABLE_INTENTS and is_concern
             and prediction.concern_confidence >= thresholds.rescue)
     )
@@ -205,7 +205,8 @@ def decide(
     if acute:
         entities["acute_danger"] = True
         return TriageDecision(intent=ACUTE_INTENT, entities=entities)
-    if english:
+    if foreign:
+        # Not Dutch: a short answer in English with 112 and 0800-2000.
         return TriageDecision(intent=ENGLISH_INTENT, entities=entities)
     if describes and intent != CONCERN_INTENT:
         return TriageDecision(intent=CONCERN_INTENT, entities=entities)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, FrozenSet, List, Optional, Text
 
 import joblib
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -14,7 +14,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.language import is_english
+from bot.language import WORD_PATTERN, detect_language
 from bot.privacy import install_log_redaction
 from bot.triage import (
     ACUTE_INTENT,
@@ -30,6 +30,7 @@ from bot.triage import (
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "triage.joblib"
+VOCABULARY_FILE = "dutch_words.joblib"
 EXTRACTOR_NAME = "TriageExtractor"
 
 
@@ -58,6 +59,20 @@ def example_from_message(message: Message) -> Optional[TriageExample]:
     )
 
 
+def dutch_vocabulary(training_data: TrainingData) -> FrozenSet[str]:
+    """Known Dutch word forms: spaCy's Dutch lemma table (both sides) plus the training texts.
+
+    Used to tell a message in another language (Turkish, Polish, ...) from broken Dutch.
+    """
+    from spacy.lookups import load_lookups
+
+    table = load_lookups("nl", ["lemma_lookup"]).get_table("lemma_lookup")
+    words = set(table.keys()) | set(table.values())
+    for example in training_data.intent_examples:
+        words.update(WORD_PATTERN.findall((example.get(TEXT) or "").lower()))
+    return frozenset(words)
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
 )
@@ -74,11 +89,13 @@ class TriageExtractor(GraphComponent):
                 "role_threshold": 0.4, "rescue_threshold": 0.6}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
-                 resource: Resource, model: Optional[TriageModel] = None) -> None:
+                 resource: Resource, model: Optional[TriageModel] = None,
+                 dutch_words: FrozenSet[str] = frozenset()) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
         self._model = model
+        self._dutch_words = dutch_words
         self._thresholds = TriageThresholds(
             acute=config["acute_threshold"], acute_habitual=config["acute_habitual_threshold"],
             role=config["role_threshold"],
@@ -99,17 +116,20 @@ class TriageExtractor(GraphComponent):
         try:
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(directory / MODEL_FILE)
+                dutch_words = joblib.load(directory / VOCABULARY_FILE)
         except (ValueError, FileNotFoundError):
             logger.warning("No trained triage model found; triage labels are disabled.")
-            model = None
-        return cls(config, model_storage, resource, model)
+            model, dutch_words = None, frozenset()
+        return cls(config, model_storage, resource, model, dutch_words)
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in map(example_from_message, training_data.intent_examples) if e]
         self._model = TriageModel.train(examples, seed=self._config["random_seed"],
                                         c=self._config["C"])
+        self._dutch_words = dutch_vocabulary(training_data)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / MODEL_FILE)
+            joblib.dump(self._dutch_words, directory / VOCABULARY_FILE)
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -129,7 +149,8 @@ class TriageExtractor(GraphComponent):
         parsed_intent = message.get(INTENT) or {}
         intent = parsed_intent.get(INTENT_NAME_KEY) or ""
         prediction = self._model.predict([text])[0]
-        decision = decide(intent, text, prediction, is_english(text), self._thresholds,
+        foreign = detect_language(text, self._dutch_words) != "nl"
+        decision = decide(intent, text, prediction, foreign, self._thresholds,
                           intent_confidence=parsed_intent.get("confidence") or 0.0)
         if decision.intent:
             confidence = (prediction.acute_probability if decision.intent == ACUTE_INTENT

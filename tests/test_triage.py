@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.acute_cues import signals_acute_danger, signals_habitual
-from bot.language import is_english
+from bot.language import detect_language, is_english
 from bot.triage import (
     NO_CONCERN,
     TriageExample,
@@ -186,3 +186,22 @@ def test_model_refuses_training_data_with_one_label_value():
 
 def test_thresholds_default_to_recall_first():
     assert TriageThresholds().acute < 0.5
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("kocam beni dövüyor yardım edin lütfen", "other"),  # Turkish
+    ("mój mąż mnie bije, pomóż mi", "other"),  # Polish
+    ("زوجي يضربني ساعدوني", "other"),  # Arabic script
+    ("my husband hits me, I am scared", "en"),
+    ("mijn man hij slaan mij", "nl"),  # broken Dutch stays Dutch
+    ("buurvrouw kind altijd huilen", "nl"),
+    ("ok", "nl"),  # too short to switch languages
+])
+def test_language_detection(text, expected):
+    vocabulary = frozenset({"altijd", "huilen", "slaan"})
+    assert detect_language(text, vocabulary) == expected
+
+
+def test_message_in_another_language_gets_the_english_answer():
+    decision = decide("nlu_fallback", "kocam beni dövüyor", prediction(concern=NO_CONCERN), True)
+    assert decision.intent == "speak_english" and decision.entities == {}

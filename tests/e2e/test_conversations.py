@@ -131,6 +131,12 @@ def test_english_message_gets_english_answer_with_numbers(staffed, base_url):
     assert "Call" in texts(reply)
 
 
+@pytest.mark.parametrize("text", ["kocam beni dövüyor, yardım edin lütfen", "mój mąż mnie bije, pomóż mi"])
+def test_other_languages_get_the_numbers_in_english(staffed, base_url, text):
+    reply = Chat(base_url).say(text)
+    assert "112" in texts(reply) and "0800-2000" in texts(reply) and "Call" in texts(reply)
+
+
 def test_two_misunderstandings_offer_a_person_when_staffed(staffed, base_url):
     chat = Chat(base_url)
     first = chat.say("qwpoe zxmnv")
