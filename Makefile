@@ -23,8 +23,9 @@ shell: train  ## Chat with the bot in this terminal
 test: train  ## Everything that can be checked automatically (see README)
 	@bash scripts/test.sh
 
-evaluate: train  ## Per-label precision/recall/F1 and confusion tables on the held-out first messages
-	@$(PY) scripts/evaluate.py --json var/evaluation.json
+evaluate: train  ## Per-label precision/recall/F1 and confusion tables on both held-out sets
+	@$(PY) scripts/evaluate.py --data tests/nlu/first_messages.yml --json var/evaluation.json
+	@$(PY) scripts/evaluate.py --data tests/nlu/first_messages_b.yml --json var/evaluation_b.json
 
 bench: train  ## Speed and memory against Rasa's starter bot (figures for the README)
 	@$(PY) scripts/bench.py

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.clock import Clock, clock_from_env
+from bot.handoff.queue import HandoffQueue
 from bot.schedule import ChatSchedule
 from bot.settings import load_settings
 
@@ -16,3 +17,8 @@ def get_schedule() -> ChatSchedule:
 
 def get_clock() -> Clock:
     return clock_from_env()
+
+
+@lru_cache(maxsize=1)
+def get_queue() -> HandoffQueue:
+    return HandoffQueue.from_url(load_settings().handoff.database_url)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Text
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import get_clock, get_schedule
+from actions.runtime import get_clock, get_queue, get_schedule
 from bot.schedule import describe_opening
 from bot.summary import build_summary, offer_was_accepted
+
+logger = logging.getLogger(__name__)
 
 OFFER_RESPONSE = "utter_offer_handoff"
 
@@ -72,8 +77,22 @@ class ActionHandoff(Action):
             dispatcher.utter_message(response="utter_chat_closed",
                                      next_opening=events[1]["value"])
             return events
-        summary = build_summary(tracker.current_slot_values(), tracker.events, now,
-                                tracker.get_latest_input_channel())
+        channel = tracker.get_latest_input_channel()
+        summary = build_summary(tracker.current_slot_values(), tracker.events, now, channel)
+        try:
+            queue = get_queue()
+            ticket = queue.create(tracker.sender_id, channel, summary, now)
+            position = queue.position(ticket.id)
+        except SQLAlchemyError as exc:
+            # Only the class name: SQLAlchemy's message would quote the summary, and with it
+            # what the person wrote.
+            logger.error("Handoff queue unavailable (%s); person sent to 0800-2000.",
+                         type(exc).__name__)
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return []
         dispatcher.utter_message(response="utter_handoff_started")
-        dispatcher.utter_message(json_message={"handoff": summary})
+        if position:
+            dispatcher.utter_message(response="utter_queue_position", queue_position=position)
+        dispatcher.utter_message(json_message={"handoff": {**summary, "ticket_id": ticket.id,
+                                                           "queue_position": position}})
         return [ConversationPaused()]

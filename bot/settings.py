@@ -14,6 +14,8 @@ import yaml
 
 DEFAULT_SETTINGS_PATH = Path(__file__).resolve().parent.parent / "settings.yml"
 SETTINGS_ENV_VAR = "VT_SETTINGS"
+# Overrides handoff.database_url, so a production password never has to be in a file.
+DATABASE_URL_ENV_VAR = "VT_DATABASE_URL"
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -33,8 +35,16 @@ class ChatSettings:
 
 
 @dataclass(frozen=True)
+class HandoffSettings:
+    # SQLAlchemy URL of the database that holds the handoff queue (the tracker store's).
+    database_url: str
+    max_wait_minutes: int
+
+
+@dataclass(frozen=True)
 class Settings:
     chat: ChatSettings
+    handoff: HandoffSettings
 
 
 def known_holiday_names() -> FrozenSet[str]:
@@ -61,7 +71,7 @@ def load_settings(path: Optional[Path] = None) -> Settings:
     if not isinstance(raw, dict) or not isinstance(raw.get("chat"), dict):
         raise SettingsError(f"{path}: expected a top-level 'chat:' section")
     try:
-        return Settings(chat=_parse_chat(raw["chat"]))
+        return Settings(chat=_parse_chat(raw["chat"]), handoff=_parse_handoff(raw.get("handoff")))
     except SettingsError as exc:
         raise SettingsError(f"{path}: {exc}") from exc
 
@@ -74,6 +84,18 @@ def _parse_chat(raw: Dict[str, Any]) -> ChatSettings:
         closed_on_holidays=_parse_holidays(raw.get("closed_on_holidays", [])),
         extra_closed_dates=_parse_dates(raw.get("extra_closed_dates", [])),
     )
+
+
+def _parse_handoff(raw: Any) -> HandoffSettings:
+    if not isinstance(raw, dict):
+        raise SettingsError("expected a 'handoff:' section with database_url and max_wait_minutes")
+    url = os.environ.get(DATABASE_URL_ENV_VAR) or raw.get("database_url")
+    if not isinstance(url, str) or "://" not in url:
+        raise SettingsError("handoff.database_url must be a database URL such as sqlite:///var/tracker.db")
+    wait = raw.get("max_wait_minutes")
+    if isinstance(wait, bool) or not isinstance(wait, int) or not 1 <= wait <= 240:
+        raise SettingsError("handoff.max_wait_minutes must be a whole number of minutes (1-240)")
+    return HandoffSettings(database_url=url, max_wait_minutes=wait)
 
 
 def _parse_timezone(value: Any) -> ZoneInfo:

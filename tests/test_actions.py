@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import OperationalError
 
+from bot.handoff.queue import WAITING, HandoffQueue
 from actions.signpost import ActionHandoff, ActionSignpost, ActionTellOpeningStatus
 from tests.conftest import action_event, user_event
 
@@ -14,6 +16,14 @@ SATURDAY = "2026-11-28T14:00:00+01:00"
 ACCEPTED = [user_event("ik maak me zorgen om mijn buurvrouw", "describe_concern"),
             action_event("utter_offer_handoff"), action_event("action_listen"),
             user_event("ja", "affirm")]
+
+
+@pytest.fixture(autouse=True)
+def queue(tmp_path, monkeypatch) -> HandoffQueue:
+    """Every test gets its own empty handoff queue."""
+    fresh = HandoffQueue.from_url(f"sqlite:///{tmp_path / 'queue.db'}")
+    monkeypatch.setattr("actions.signpost.get_queue", lambda: fresh)
+    return fresh
 
 
 @pytest.fixture
@@ -61,12 +71,17 @@ async def test_opening_status_when_closed(at, make_tracker):
     assert messages[0]["next_opening"] == "op maandag 30 november om 9.00 uur"
 
 
-async def test_handoff_sends_summary_and_pauses(at, make_tracker):
+async def test_handoff_queues_a_ticket_sends_summary_and_pauses(at, make_tracker, queue):
     at(MONDAY_MORNING)
     slots = {"concern_type": "partnergeweld", "reporter_role": "omstander"}
     messages, events = await run(ActionHandoff(), make_tracker(slots, ACCEPTED))
-    assert messages[0]["response"] == "utter_handoff_started"
-    summary = messages[1]["custom"]["handoff"]
+    assert [m["response"] for m in messages[:2]] == ["utter_handoff_started", "utter_queue_position"]
+    assert messages[1]["queue_position"] == 1
+    summary = messages[2]["custom"]["handoff"]
+    [ticket] = queue.waiting()
+    assert summary["ticket_id"] == ticket.id and summary["queue_position"] == 1
+    assert ticket.conversation_id == "test-sender" and ticket.status == WAITING
+    assert ticket.summary["concern_type"] == "partnergeweld"
     assert summary["concern_type"] == "partnergeweld"
     assert summary["first_message"] == "ik maak me zorgen om mijn buurvrouw"
     assert summary["time"] == "2026-11-30T10:00:00+01:00"
@@ -88,3 +103,15 @@ async def test_handoff_after_closing_gives_phone_and_opening(at, make_tracker):
     assert messages == [{**messages[0], "response": "utter_chat_closed",
                          "next_opening": "morgen om 9.00 uur"}]
     assert "pause" not in [e["event"] for e in events]
+
+
+async def test_handoff_with_the_database_down_gives_the_phone(at, make_tracker, monkeypatch):
+    at(MONDAY_MORNING)
+
+    def broken():
+        raise OperationalError("INSERT ...", {"summary": "geheim"}, Exception("disk I/O error"))
+
+    monkeypatch.setattr("actions.signpost.get_queue", broken)
+    messages, events = await run(ActionHandoff(), make_tracker({}, ACCEPTED))
+    assert [m["response"] for m in messages] == ["utter_handoff_failed"]
+    assert events == []

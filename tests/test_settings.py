@@ -46,6 +46,7 @@ def write(tmp_path):
 @pytest.fixture(autouse=True)
 def no_settings_env(monkeypatch):
     monkeypatch.delenv(SETTINGS_ENV_VAR, raising=False)
+    monkeypatch.delenv("VT_DATABASE_URL", raising=False)
 
 
 # --- the real file -------------------------------------------------------------------------
@@ -240,3 +241,27 @@ def test_cli_real_file_exits_0(args):
     assert "monday 09:00-17:00" in result.stdout
     assert "Europe/Amsterdam" in result.stdout
     assert "closed on 10 holidays" in result.stdout
+
+
+# --- the handoff section ----------------------------------------------------------------------
+
+def test_real_handoff_settings():
+    handoff = load_settings(REAL_SETTINGS).handoff
+    assert handoff.database_url == "sqlite:///var/tracker.db"
+    assert handoff.max_wait_minutes == 10
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("database_url: sqlite:///var/tracker.db", "database_url: var/tracker.db", "database_url"),
+    ("max_wait_minutes: 10", "max_wait_minutes: 0", "max_wait_minutes"),
+    ("max_wait_minutes: 10", "max_wait_minutes: tien", "max_wait_minutes"),
+    ("handoff:", "handoff_typo:", "handoff"),
+])
+def test_bad_handoff_settings_are_refused(write, old, new, expected):
+    with pytest.raises(SettingsError, match=expected):
+        load_settings(write(variant(old, new)))
+
+
+def test_database_url_env_var_overrides_the_file(monkeypatch):
+    monkeypatch.setenv("VT_DATABASE_URL", "postgresql://vt@db.invalid/veilig_thuis")
+    assert load_settings(REAL_SETTINGS).handoff.database_url == "postgresql://vt@db.invalid/veilig_thuis"

@@ -43,7 +43,8 @@ def action_server(e2e_dir: Path) -> Iterator[Callable[[Optional[str]], Server]]:
     def start(fake_now: Optional[str]) -> Server:
         for server in started:
             server.stop()
-        server = start_action_server(ACTION_PORT, e2e_dir / "actions.log", fake_now)
+        server = start_action_server(ACTION_PORT, e2e_dir / "actions.log", fake_now,
+                                     database_url=f"sqlite:///{e2e_dir / 'tracker.db'}")
         started.append(server)
         return server
 
@@ -60,3 +61,10 @@ def staffed(action_server, rasa_server) -> Server:
 @pytest.fixture
 def closed(action_server, rasa_server) -> Server:
     return action_server(CLOSED_SATURDAY)
+
+
+@pytest.fixture
+def handoff_queue(e2e_dir: Path):
+    from bot.handoff.queue import HandoffQueue
+
+    return HandoffQueue.from_url(f"sqlite:///{e2e_dir / 'tracker.db'}")

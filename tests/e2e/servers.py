@@ -52,8 +52,11 @@ def _env() -> Dict[str, str]:
     return {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
 
 
-def start_action_server(port: int, log: Path, fake_now: Optional[str]) -> Server:
+def start_action_server(port: int, log: Path, fake_now: Optional[str],
+                        database_url: Optional[str] = None) -> Server:
     env = _env()
+    if database_url:
+        env["VT_DATABASE_URL"] = database_url
     env.pop("VT_FAKE_NOW", None)
     if fake_now:
         env["VT_FAKE_NOW"] = fake_now

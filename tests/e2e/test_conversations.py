@@ -21,7 +21,7 @@ def answer_questions_until_advice(chat: Chat, first_reply) -> list:
     raise AssertionError(f"no advice after the safety questions: {chat.replies}")
 
 
-def test_bystander_staffed_full_conversation_ends_in_handoff(staffed, base_url):
+def test_bystander_staffed_full_conversation_ends_in_handoff(staffed, base_url, handoff_queue):
     chat = Chat(base_url)
     reply = chat.say(BYSTANDER_FIRST)
     assert "onrust" in texts(reply) or "geweld" in texts(reply)  # shows it understood
@@ -47,6 +47,10 @@ def test_bystander_staffed_full_conversation_ends_in_handoff(staffed, base_url):
     assert summary["talked_to_someone"] == "nee"
     assert summary["first_message"] == BYSTANDER_FIRST
     assert summary["time"].startswith("2026-11-30T10:00")
+    assert "nummer 1 in de wachtrij" in texts(reply) or summary["queue_position"] > 1
+    ticket = handoff_queue.get(summary["ticket_id"])  # durable, in the tracker store's database
+    assert ticket.conversation_id == chat.sender and ticket.status == "waiting"
+    assert ticket.summary["first_message"] == BYSTANDER_FIRST
     tracker = chat.tracker()
     assert tracker["paused"] is True
     assert chat.say("hallo? is daar iemand") == []  # the bot is quiet; the human side answers
