@@ -60,15 +60,31 @@ def build_summary(
     return summary
 
 
+# Questions a person may ask between the offer and their "yes" (answered by responses and
+# action_tell_opening_status) without the offer lapsing.
+DETOUR_INTENTS = frozenset({
+    "ask_opening_hours", "ask_phone_number", "ask_anonymity", "ask_advice_vs_report",
+    "ask_after_report", "ask_what_is_vt", "ask_professional", "ask_perpetrator_help",
+    "ask_is_bot", "greet", "out_of_scope", "speak_english",
+})
+DETOUR_ACTIONS = frozenset({"action_listen", "action_tell_opening_status"})
+
+
 def offer_was_accepted(events: Iterable[Mapping[str, Any]], offer_action: str) -> bool:
-    """True only when the bot's last action before this user turn was the offer, and the
-    person said yes to it. Guards the handoff against slash commands typed out of context."""
+    """True only when the person said yes to the bot's offer, with at most some questions in
+    between. Guards the handoff against slash commands typed out of context."""
     events = list(events)
     last_user = next((i for i in range(len(events) - 1, -1, -1)
                       if events[i].get("event") == "user"), None)
     if last_user is None or _intent(events[last_user]) != "affirm":
         return False
     for event in reversed(events[:last_user]):
-        if event.get("event") == "action" and event.get("name") != "action_listen":
-            return event.get("name") == offer_action
+        kind, name = event.get("event"), event.get("name")
+        if kind == "action":
+            if name == offer_action:
+                return True
+            if name not in DETOUR_ACTIONS and not str(name).startswith("utter_"):
+                return False
+        elif kind == "user" and _intent(event) not in DETOUR_INTENTS:
+            return False
     return False

@@ -63,9 +63,26 @@ def test_a_no_to_the_offer_is_no_handoff():
     assert not offer_was_accepted(events, OFFER)
 
 
+def test_questions_between_offer_and_yes_keep_the_offer():
+    events = [action_event(OFFER), action_event("action_listen"), user_event("anoniem?", "ask_anonymity"),
+              action_event("utter_anonymity"), action_event("action_listen"),
+              user_event("open?", "ask_opening_hours"), action_event("utter_opening_hours"),
+              action_event("action_tell_opening_status"), action_event("action_listen"),
+              user_event("ja", "affirm")]
+    assert offer_was_accepted(events, OFFER)
+
+
+def test_a_new_story_after_the_offer_ends_it():
+    events = [action_event(OFFER), action_event("action_listen"),
+              user_event("en mijn zus ook", "describe_concern"), action_event("utter_concern_ack"),
+              action_event("danger_form"), action_event("action_listen"), user_event("ja", "affirm")]
+    assert not offer_was_accepted(events, OFFER)
+
+
 def test_an_old_offer_does_not_count():
-    events = [action_event(OFFER), action_event("action_listen"), user_event("hoe dan", "out_of_scope"),
-              action_event("utter_default"), action_event("action_listen"), user_event("ja", "affirm")]
+    events = [action_event(OFFER), action_event("action_listen"), user_event("nee", "deny"),
+              action_event("utter_handoff_declined"), action_event("action_listen"),
+              user_event("ja", "affirm")]
     assert not offer_was_accepted(events, OFFER)
 
 

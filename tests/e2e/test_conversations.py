@@ -171,6 +171,13 @@ def test_frequently_asked_questions(staffed, base_url):
         assert expected in texts(Chat(base_url).say(question)), question
 
 
+def test_question_after_the_offer_then_yes_still_hands_off(staffed, base_url):
+    chat = Chat(base_url)
+    assert "medewerker" in texts(chat.say("ik wil met een medewerker praten"))
+    assert "anoniem" in texts(chat.say("kan ik anoniem blijven?"))
+    assert custom_payloads(chat.say("ja"))
+
+
 def test_professional_says_so_and_is_not_asked_again(staffed, base_url):
     chat = Chat(base_url)
     assert "meldcode" in texts(chat.say("ik ben leerkracht, kan ik hier advies vragen?"))
