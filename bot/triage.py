@@ -145,7 +145,7 @@ NOT_APPLICABLE = "niet_van_toepassing"
 @dataclass(frozen=True)
 class TriageThresholds:
     # Low on purpose: missing acute danger is the worst error this bot can make.
-    acute: float = 0.4
+    acute: float = 0.3
     # Needed instead of `acute` when the message speaks of a pattern or the past
     # ("elke avond", "laatst") and has no plain now-signal.
     acute_habitual: float = 0.8
@@ -168,10 +168,9 @@ def is_acute(intent: str, text: str, prediction: TriagePrediction,
     """Three independent signals of danger now; any one is enough (recall first)."""
     if signals_acute_danger(text):
         return True
-    needed = thresholds.acute_habitual if signals_habitual(text) else thresholds.acute
-    return prediction.acute_probability >= needed or (
-        intent == ACUTE_INTENT and not signals_habitual(text)
-    )
+    habitual = signals_habitual(text)
+    needed = thresholds.acute_habitual if habitual else thresholds.acute
+    return prediction.acute_probability >= needed or (intent == ACUTE_INTENT and not habitual)
 
 
 def decide(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any, Dict, FrozenSet, List, Optional, Text
 
@@ -85,8 +86,10 @@ class TriageExtractor(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"random_seed": 42, "C": 10.0, "acute_threshold": 0.3, "acute_habitual_threshold": 0.8,
-                "role_threshold": 0.4, "rescue_threshold": 0.6}
+        # Threshold defaults live in TriageThresholds; config.yml sets them as <name>_threshold.
+        thresholds = {f"{name}_threshold": value
+                      for name, value in dataclasses.asdict(TriageThresholds()).items()}
+        return {"random_seed": 42, "C": 10.0, **thresholds}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
                  resource: Resource, model: Optional[TriageModel] = None,
@@ -96,11 +99,10 @@ class TriageExtractor(GraphComponent):
         self._resource = resource
         self._model = model
         self._dutch_words = dutch_words
-        self._thresholds = TriageThresholds(
-            acute=config["acute_threshold"], acute_habitual=config["acute_habitual_threshold"],
-            role=config["role_threshold"],
-            rescue=config["rescue_threshold"],
-        )
+        self._thresholds = TriageThresholds(**{
+            field.name: config[f"{field.name}_threshold"]
+            for field in dataclasses.fields(TriageThresholds)
+        })
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
