@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup train run shell test evaluate bench check-settings clean
+.PHONY: help setup system-deps train run shell test evaluate bench counsellor purge check-settings clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -11,16 +11,19 @@ help:  ## List the targets
 setup:  ## Create .venv (Python 3.10), install pinned dependencies, prepare the Dutch spaCy pipeline
 	@bash scripts/setup.sh
 
+system-deps:  ## Install Debian packages the tests need: PostgreSQL, Chromium
+	@bash scripts/system-deps.sh
+
 train: setup  ## Train the model when data, domain, config or triage code changed
 	@bash scripts/train.sh
 
-run: train  ## Start the action server (5055) and the Rasa server (5005) on SQLite; Ctrl-C stops
+run: train  ## Start the action server (5055), the console (5080) and Rasa (5005) on SQLite; Ctrl-C stops
 	@bash scripts/run.sh
 
 shell: train  ## Chat with the bot in this terminal
 	@bash scripts/shell.sh
 
-test: train  ## Everything that can be checked automatically (see README)
+test: system-deps train  ## Everything that can be checked automatically (see README)
 	@bash scripts/test.sh
 
 evaluate: train  ## Per-label precision/recall/F1 and confusion tables on both held-out sets
@@ -29,6 +32,13 @@ evaluate: train  ## Per-label precision/recall/F1 and confusion tables on both h
 
 bench: train  ## Speed and memory against Rasa's starter bot (figures for the README)
 	@$(PY) scripts/bench.py
+
+counsellor: setup  ## Add a counsellor account: make counsellor LOGIN=anna NAME=Anna [TEAM_LEAD=1]
+	@test -n "$(LOGIN)" -a -n "$(NAME)" || { echo "usage: make counsellor LOGIN=anna NAME=Anna [TEAM_LEAD=1]"; exit 2; }
+	@$(PY) -m bot.console.manage add "$(LOGIN)" --name "$(NAME)" $(if $(TEAM_LEAD),--team-lead)
+
+purge: setup  ## Delete what settings.yml `retention:` no longer allows (run daily, e.g. from cron)
+	@$(PY) -m bot.retention
 
 check-settings: setup  ## Check settings.yml (opening hours, holidays) and say what it means
 	@$(PY) -m bot.settings

@@ -11,7 +11,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import get_clock, get_queue, get_schedule
+from actions.runtime import get_clock, get_max_wait, get_queue, get_schedule
+from bot.handoff.service import waiting_status
 from bot.schedule import describe_opening
 from bot.summary import build_summary, offer_was_accepted
 
@@ -59,7 +60,7 @@ class ActionTellOpeningStatus(Action):
 
 
 class ActionHandoff(Action):
-    """Hands the conversation to a counsellor: summary payload, then pause the bot."""
+    """Hands the conversation to a counsellor: a ticket with the summary, then pause the bot."""
 
     def name(self) -> Text:
         return "action_handoff"
@@ -82,7 +83,7 @@ class ActionHandoff(Action):
         try:
             queue = get_queue()
             ticket = queue.create(tracker.sender_id, channel, summary, now)
-            position = queue.position(ticket.id)
+            status = waiting_status(queue, ticket, now, get_max_wait())
         except SQLAlchemyError as exc:
             # Only the class name: SQLAlchemy's message would quote the summary, and with it
             # what the person wrote.
@@ -91,8 +92,7 @@ class ActionHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_failed")
             return []
         dispatcher.utter_message(response="utter_handoff_started")
-        if position:
-            dispatcher.utter_message(response="utter_queue_position", queue_position=position)
-        dispatcher.utter_message(json_message={"handoff": {**summary, "ticket_id": ticket.id,
-                                                           "queue_position": position}})
+        if status is not None:
+            # Place, estimate and a way to stop; the console's worker sends the updates.
+            dispatcher.utter_message(text=status.text, buttons=list(status.buttons))
         return [ConversationPaused()]

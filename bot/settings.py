@@ -16,6 +16,8 @@ DEFAULT_SETTINGS_PATH = Path(__file__).resolve().parent.parent / "settings.yml"
 SETTINGS_ENV_VAR = "VT_SETTINGS"
 # Overrides handoff.database_url, so a production password never has to be in a file.
 DATABASE_URL_ENV_VAR = "VT_DATABASE_URL"
+# Overrides console.rasa_url (tests and other deployments run Rasa elsewhere).
+RASA_URL_ENV_VAR = "VT_RASA_URL"
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -42,9 +44,35 @@ class HandoffSettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    # Where the counsellor console listens, and where it reaches the Rasa HTTP API.
+    host: str
+    port: int
+    rasa_url: str
+    # A console session ends after this long without a request (the chat page polls, so an
+    # open chat keeps it alive), and after `session_max_hours` in any case.
+    session_idle_minutes: int
+    session_max_hours: int
+    # Failed logins in a row before an account is locked, and for how long.
+    lockout_after_failures: int
+    lockout_minutes: int
+    # Off only for local http:// development on a host other than localhost.
+    secure_cookies: bool
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    transcript_days: int  # conversations that reached a counsellor
+    bot_only_days: int  # conversations without a handoff
+    audit_days: int  # who read what; no message text in it
+
+
+@dataclass(frozen=True)
 class Settings:
     chat: ChatSettings
     handoff: HandoffSettings
+    console: ConsoleSettings
+    retention: RetentionSettings
 
 
 def known_holiday_names() -> FrozenSet[str]:
@@ -71,7 +99,9 @@ def load_settings(path: Optional[Path] = None) -> Settings:
     if not isinstance(raw, dict) or not isinstance(raw.get("chat"), dict):
         raise SettingsError(f"{path}: expected a top-level 'chat:' section")
     try:
-        return Settings(chat=_parse_chat(raw["chat"]), handoff=_parse_handoff(raw.get("handoff")))
+        return Settings(chat=_parse_chat(raw["chat"]), handoff=_parse_handoff(raw.get("handoff")),
+                        console=_parse_console(raw.get("console")),
+                        retention=_parse_retention(raw.get("retention")))
     except SettingsError as exc:
         raise SettingsError(f"{path}: {exc}") from exc
 
@@ -96,6 +126,44 @@ def _parse_handoff(raw: Any) -> HandoffSettings:
     if isinstance(wait, bool) or not isinstance(wait, int) or not 1 <= wait <= 240:
         raise SettingsError("handoff.max_wait_minutes must be a whole number of minutes (1-240)")
     return HandoffSettings(database_url=url, max_wait_minutes=wait)
+
+
+def _whole_number(section: Dict[str, Any], key: str, where: str, low: int, high: int) -> int:
+    value = section.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SettingsError(f"{where}.{key} must be a whole number from {low} to {high}")
+    return value
+
+
+def _parse_console(raw: Any) -> ConsoleSettings:
+    if not isinstance(raw, dict):
+        raise SettingsError("expected a 'console:' section (host, port, rasa_url, ...)")
+    host, rasa_url = raw.get("host"), os.environ.get(RASA_URL_ENV_VAR) or raw.get("rasa_url")
+    if not isinstance(host, str) or not host:
+        raise SettingsError("console.host must be a host name or address such as 127.0.0.1")
+    if not isinstance(rasa_url, str) or not rasa_url.startswith(("http://", "https://")):
+        raise SettingsError("console.rasa_url must be an http(s) URL such as http://localhost:5005")
+    if not isinstance(raw.get("secure_cookies"), bool):
+        raise SettingsError("console.secure_cookies must be true or false")
+    return ConsoleSettings(
+        host=host, port=_whole_number(raw, "port", "console", 1, 65535),
+        rasa_url=rasa_url.rstrip("/"),
+        session_idle_minutes=_whole_number(raw, "session_idle_minutes", "console", 1, 24 * 60),
+        session_max_hours=_whole_number(raw, "session_max_hours", "console", 1, 24),
+        lockout_after_failures=_whole_number(raw, "lockout_after_failures", "console", 1, 100),
+        lockout_minutes=_whole_number(raw, "lockout_minutes", "console", 1, 24 * 60),
+        secure_cookies=raw["secure_cookies"],
+    )
+
+
+def _parse_retention(raw: Any) -> RetentionSettings:
+    if not isinstance(raw, dict):
+        raise SettingsError("expected a 'retention:' section (transcript_days, bot_only_days, audit_days)")
+    return RetentionSettings(
+        transcript_days=_whole_number(raw, "transcript_days", "retention", 1, 3650),
+        bot_only_days=_whole_number(raw, "bot_only_days", "retention", 1, 3650),
+        audit_days=_whole_number(raw, "audit_days", "retention", 1, 3650),
+    )
 
 
 def _parse_timezone(value: Any) -> ZoneInfo:

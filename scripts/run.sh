@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start the action server (port 5055) and the Rasa server (port 5005) on the embedded defaults:
-# SQLite tracker store under var/, one process each. Ctrl-C stops both.
+# Start everything on the embedded defaults (SQLite under var/, one process each): the action
+# server (5055), the counsellor console with its handoff worker (5080) and the Rasa server
+# (5005). Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false  # nothing leaves this machine
@@ -8,21 +9,41 @@ mkdir -p var
 
 .venv/bin/python -m bot.settings  # a bad settings.yml stops here with a clear message
 
-.venv/bin/rasa run actions --port 5055 >var/actions.log 2>&1 &
-actions_pid=$!
-trap 'kill $actions_pid 2>/dev/null || true' EXIT INT TERM
+# The Rasa HTTP API token, shared by Rasa and the console: VT_RASA_TOKEN, else one made once
+# for this machine in var/rasa_token (readable by this user only; never committed).
+if [ -z "${VT_RASA_TOKEN:-}" ]; then
+  if [ ! -s var/rasa_token ]; then
+    (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' >var/rasa_token)
+  fi
+  VT_RASA_TOKEN=$(cat var/rasa_token)
+  export VT_RASA_TOKEN
+fi
+# Rasa's endpoints from the one database URL (settings.yml, or VT_DATABASE_URL).
+.venv/bin/python -m bot.endpoints var/endpoints.yml
 
-cat <<'MSG'
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
+.venv/bin/rasa run actions --port 5055 >var/actions.log 2>&1 &
+pids+=($!)
+.venv/bin/python -m bot.console >var/console.log 2>&1 &
+pids+=($!)
+
+accounts=$(.venv/bin/python -m bot.console.manage list | wc -l)
+cat <<MSG
 
   Veilig Thuis chat assistant is starting (model load takes about 20 seconds).
 
   Talk to it:
-    - REST:      curl -s localhost:5005/webhooks/rest/webhook \
+    - REST:      curl -s localhost:5005/webhooks/rest/webhook \\
                    -d '{"sender": "demo", "message": "ik hoor elke avond gegil bij de buren"}'
     - terminal:  make shell   (in another terminal)
     - socket.io: ws://localhost:5005/socket.io (event user_uttered)
-  Logs: var/actions.log (action server), this terminal (Rasa server). Ctrl-C stops both.
+  Counsellor console: http://localhost:5080/  (${accounts} account(s); add one with
+    make counsellor LOGIN=anna NAME=Anna   in another terminal)
+  Try a handoff outside opening hours: VT_FAKE_NOW=2026-11-30T10:00:00+01:00 make run
+  Logs: var/actions.log, var/console.log, and this terminal (Rasa server). Ctrl-C stops all.
 
 MSG
-.venv/bin/rasa run --enable-api --port 5005 -m models/veilig-thuis.tar.gz --endpoints endpoints.yml \
-  --credentials credentials.yml --cors "*"
+.venv/bin/rasa run --enable-api --auth-token "$VT_RASA_TOKEN" --port 5005 \
+  -m models/veilig-thuis.tar.gz --endpoints var/endpoints.yml --credentials credentials.yml \
+  --cors "*"

@@ -15,6 +15,9 @@ run_logged() {  # run a noisy command; show its log only when it fails
   fi
 }
 
+step "system packages (PostgreSQL, Chromium)"
+bash scripts/system-deps.sh
+
 step "pip check"
 .venv/bin/pip check
 

@@ -75,13 +75,14 @@ async def test_handoff_queues_a_ticket_sends_summary_and_pauses(at, make_tracker
     at(MONDAY_MORNING)
     slots = {"concern_type": "partnergeweld", "reporter_role": "omstander"}
     messages, events = await run(ActionHandoff(), make_tracker(slots, ACCEPTED))
-    assert [m["response"] for m in messages[:2]] == ["utter_handoff_started", "utter_queue_position"]
-    assert messages[1]["queue_position"] == 1
-    summary = messages[2]["custom"]["handoff"]
+    assert messages[0]["response"] == "utter_handoff_started"
+    assert messages[1]["text"].startswith("Je bent nummer 1 in de wachtrij.")
+    assert "binnen 10 minuten" in messages[1]["text"]
+    assert messages[1]["buttons"] == [{"title": "Stop met wachten", "payload": "/stop_waiting"}]
+    assert len(messages) == 2  # the summary goes to the counsellor's ticket, not the device
     [ticket] = queue.waiting()
-    assert summary["ticket_id"] == ticket.id and summary["queue_position"] == 1
     assert ticket.conversation_id == "test-sender" and ticket.status == WAITING
-    assert ticket.summary["concern_type"] == "partnergeweld"
+    summary = ticket.summary
     assert summary["concern_type"] == "partnergeweld"
     assert summary["first_message"] == "ik maak me zorgen om mijn buurvrouw"
     assert summary["time"] == "2026-11-30T10:00:00+01:00"
@@ -94,7 +95,7 @@ async def test_handoff_without_offer_does_nothing(at, make_tracker):
     events_in = [action_event("utter_greet"), action_event("action_listen"), user_event("/affirm", "affirm")]
     messages, events = await run(ActionHandoff(), make_tracker({}, events_in))
     assert events == []
-    assert not any("custom" in m and m["custom"] for m in messages)
+    assert not any("wachtrij" in (m.get("text") or "") for m in messages)
 
 
 async def test_handoff_after_closing_gives_phone_and_opening(at, make_tracker):

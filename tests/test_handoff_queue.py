@@ -1,4 +1,8 @@
-"""The durable handoff queue: priorities, positions, claims, timeouts, purge."""
+"""The durable handoff queue: priorities, positions, claims, timeouts, purge.
+
+Every test that takes `queue` or `database_url` runs twice: on SQLite and on PostgreSQL
+(tests/conftest.py; PostgreSQL is the throwaway server of scripts/pg.sh).
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,8 @@ ACUTE = {**CALM, "acute_danger": True}
 
 
 @pytest.fixture
-def queue(tmp_path) -> HandoffQueue:
-    return HandoffQueue.from_url(f"sqlite:///{tmp_path / 'queue.db'}")
+def queue(database_url) -> HandoffQueue:
+    return HandoffQueue.from_url(database_url)
 
 
 def minutes(n: int) -> datetime:
@@ -72,8 +76,12 @@ def test_second_claim_fails(queue):
     assert queue.get(ticket.id).claimed_by == "counsellor-1"
 
 
-def test_two_counsellors_at_once_only_one_wins(tmp_path):
-    url = f"sqlite:///{tmp_path / 'race.db'}"
+def test_two_counsellors_at_once_only_one_wins(database_url):
+    # On SQLite the file lock serialises the two UPDATEs. On PostgreSQL the two threads,
+    # each with its own engine and connection, really claim at the same moment: the second
+    # UPDATE waits for the first's row lock, then re-checks `status = 'waiting'` and changes
+    # nothing, so exactly one counsellor wins there too.
+    url = database_url
     setup = HandoffQueue.from_url(url)
     ticket = setup.create("a", "rest", CALM, minutes(0))
     barrier = threading.Barrier(2)

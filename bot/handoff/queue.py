@@ -16,6 +16,8 @@ from typing import Any, Dict, List, Mapping, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.db import aware
+
 WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
 ENDED, WITHDRAWN, NOT_PICKED_UP = "ended", "withdrawn", "not_picked_up"
 
@@ -36,6 +38,8 @@ tickets = sa.Table(
     sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("close_reason", sa.String(32), nullable=True),
+    # Never reuse an id on SQLite: audit entries and reviews point at tickets by id.
+    sqlite_autoincrement=True,
 )
 
 
@@ -69,18 +73,11 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def _aware(moment: Optional[datetime]) -> Optional[datetime]:
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
 def _ticket(row: Any) -> Ticket:
     values = dict(row._mapping)
     values["summary"] = json.loads(values["summary"])
     for key in ("created_at", "claimed_at", "closed_at"):
-        values[key] = _aware(values[key])
+        values[key] = aware(values[key])
     return Ticket(**values)
 
 
@@ -94,9 +91,15 @@ class HandoffQueue:
 
     @classmethod
     def from_url(cls, url: str) -> "HandoffQueue":
-        engine = sa.create_engine(url, future=True)
-        metadata.create_all(engine)
+        from bot.db import create_engine, create_tables
+
+        engine = create_engine(url)
+        create_tables(engine)
         return cls(engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     def create(self, conversation_id: str, channel: Optional[str],
                summary: Mapping[str, Any], now: datetime) -> Ticket:
@@ -131,6 +134,49 @@ class HandoffQueue:
             ).all()
         return [_ticket(row) for row in rows]
 
+    def active_for(self, conversation_id: str) -> Optional[Ticket]:
+        """The conversation's waiting or claimed ticket, if it has one."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                sa.select(tickets).where(tickets.c.conversation_id == conversation_id,
+                                         tickets.c.status.in_([WAITING, CLAIMED]))
+                .order_by(tickets.c.id.desc())
+            ).first()
+        return None if row is None else _ticket(row)
+
+    def claimed_by(self, counsellor: str) -> List[Ticket]:
+        """The conversations this counsellor has open, oldest first."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(tickets).where(tickets.c.status == CLAIMED,
+                                         tickets.c.claimed_by == counsellor)
+                .order_by(tickets.c.claimed_at, tickets.c.id)
+            ).all()
+        return [_ticket(row) for row in rows]
+
+    def closed(self, since: Optional[datetime] = None,
+               until: Optional[datetime] = None) -> List[Ticket]:
+        """Closed tickets created in [since, until), newest first (the review list)."""
+        query = sa.select(tickets).where(tickets.c.status == CLOSED)
+        if since is not None:
+            query = query.where(tickets.c.created_at >= _utc(since))
+        if until is not None:
+            query = query.where(tickets.c.created_at < _utc(until))
+        with self._engine.connect() as connection:
+            rows = connection.execute(query.order_by(tickets.c.created_at.desc(),
+                                                     tickets.c.id.desc())).all()
+        return [_ticket(row) for row in rows]
+
+    def recent_pickup_waits(self, now: datetime, window: timedelta) -> List[timedelta]:
+        """How long people waited before a counsellor picked them up, in the recent past."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(tickets.c.created_at, tickets.c.claimed_at)
+                .where(tickets.c.claimed_at.is_not(None),
+                       tickets.c.claimed_at >= _utc(now) - window)
+            ).all()
+        return [aware(claimed) - aware(created) for created, claimed in rows]
+
     def position(self, ticket_id: int) -> Optional[int]:
         """1 for the next to be picked up; None when the ticket no longer waits."""
         for index, ticket in enumerate(self.waiting(), start=1):
@@ -164,16 +210,27 @@ class HandoffQueue:
         return self._transition(ticket_id, WAITING, status=CLOSED, closed_at=_utc(now),
                                 close_reason=WITHDRAWN)
 
+    def escalate(self, ticket_id: int) -> bool:
+        """Move a waiting ticket to the front group: the person wrote about acute danger."""
+        with self._engine.begin() as connection:
+            result = connection.execute(
+                tickets.update()
+                .where(tickets.c.id == ticket_id, tickets.c.status == WAITING,
+                       tickets.c.priority != PRIORITY_ACUTE)
+                .values(priority=PRIORITY_ACUTE)
+            )
+        return result.rowcount == 1
+
+    def give_up(self, ticket_id: int, now: datetime) -> bool:
+        """Nobody picked the conversation up (waited too long, or the chat closed)."""
+        return self._transition(ticket_id, WAITING, status=CLOSED, closed_at=_utc(now),
+                                close_reason=NOT_PICKED_UP)
+
     def expire(self, now: datetime, max_wait: timedelta) -> List[Ticket]:
         """Close tickets that waited longer than `max_wait`; returns the ones this call closed."""
         cutoff = _utc(now) - max_wait
-        expired = []
-        for ticket in self.waiting():
-            if ticket.created_at <= cutoff and self._transition(
-                    ticket.id, WAITING, status=CLOSED, closed_at=_utc(now),
-                    close_reason=NOT_PICKED_UP):
-                expired.append(self.get(ticket.id))
-        return expired
+        return [self.get(ticket.id) for ticket in self.waiting()
+                if ticket.created_at <= cutoff and self.give_up(ticket.id, now)]
 
     def purge_closed(self, now: datetime, keep: timedelta) -> int:
         """Delete tickets closed longer than `keep` ago; returns how many."""

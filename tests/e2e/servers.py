@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "veilig-thuis.tar.gz"
 STARTUP_TIMEOUT_S = 240
+# The Rasa HTTP API token of the test servers (made up here; `make run` makes a random one).
+E2E_TOKEN = "e2e-test-token"
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -69,19 +71,37 @@ def start_action_server(port: int, log: Path, fake_now: Optional[str],
     return Server(process, log)
 
 
-def start_rasa_server(port: int, action_port: int, workdir: Path, log: Path) -> Server:
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
-    )
+def start_rasa_server(port: int, action_port: int, workdir: Path, log: Path,
+                      database_url: Optional[str] = None, token: str = E2E_TOKEN) -> Server:
+    from bot.endpoints import render_endpoints
+
+    database_url = database_url or f"sqlite:///{workdir / 'tracker.db'}"
+    endpoints = workdir / f"endpoints-{port}.yml"
+    endpoints.write_text(render_endpoints(database_url, f"http://127.0.0.1:{action_port}/webhook"))
     handle = log.open("ab")
     process = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "--enable-api", "--port", str(port), "-m", str(MODEL),
-         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+        [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", token, "--port", str(port),
+         "-m", str(MODEL), "--endpoints", str(endpoints),
+         "--credentials", str(ROOT / "credentials.yml")],
         cwd=ROOT, env=_env(), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    _wait_until_up(f"http://127.0.0.1:{port}/status", process, log)
+    _wait_until_up(f"http://127.0.0.1:{port}/status?token={token}", process, log)
+    return Server(process, log)
+
+
+def start_console(port: int, log: Path, database_url: str, rasa_port: int,
+                  fake_now: Optional[str], token: str = E2E_TOKEN) -> Server:
+    """The counsellor console (and its handoff worker) as `make run` starts it."""
+    env = {**_env(), "VT_DATABASE_URL": database_url, "VT_CONSOLE_PORT": str(port),
+           "VT_RASA_URL": f"http://127.0.0.1:{rasa_port}", "VT_RASA_TOKEN": token}
+    env.pop("VT_FAKE_NOW", None)
+    if fake_now:
+        env["VT_FAKE_NOW"] = fake_now
+    handle = log.open("ab")
+    process = subprocess.Popen([str(VENV_BIN / "python"), "-m", "bot.console"], cwd=ROOT,
+                               env=env, stdout=handle, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    _wait_until_up(f"http://127.0.0.1:{port}/health", process, log)
     return Server(process, log)
 
 
@@ -102,7 +122,8 @@ class Chat:
         return reply
 
     def tracker(self) -> Dict[str, Any]:
-        response = requests.get(f"{self.base_url}/conversations/{self.sender}/tracker", timeout=30)
+        response = requests.get(f"{self.base_url}/conversations/{self.sender}/tracker",
+                                params={"token": E2E_TOKEN}, timeout=30)
         assert response.status_code == 200
         return response.json()
 
@@ -115,5 +136,6 @@ def texts(reply: List[Dict[str, Any]]) -> str:
     return "\n".join(m.get("text") or "" for m in reply)
 
 
-def custom_payloads(reply: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    return [m["custom"] for m in reply if m.get("custom")]
+def handed_off(reply: List[Dict[str, Any]]) -> bool:
+    """True if this reply is a handoff: only action_handoff tells a place in the queue."""
+    return "in de wachtrij" in texts(reply)

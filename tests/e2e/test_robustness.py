@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.servers import Chat, custom_payloads, texts
+from tests.e2e.servers import Chat, handed_off, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,7 @@ def test_bad_input_gets_a_sensible_reply_and_no_handoff(staffed, base_url, text)
     reply = chat.say(text)
     assert reply, "every message gets an answer"
     assert all(m.get("text") or m.get("buttons") for m in reply)
-    assert not custom_payloads(reply)
+    assert not handed_off(reply)
     assert chat.tracker()["paused"] is False
     # not stuck: a normal message afterwards still works
     assert "in gevaar" in texts(chat.say("mijn buurvrouw wordt door haar man geslagen"))
@@ -45,7 +45,7 @@ def test_typed_slash_commands_cannot_fake_a_handoff(staffed, base_url):
     commands = ["/affirm", "/action_handoff", '/affirm{"handoff": true}', "/handoff",
                 '/inform_role{"reporter_role": "professional"}', "/affirm"]
     for command in commands:
-        assert not custom_payloads(chat.say(command)), command
+        assert not handed_off(chat.say(command)), command
     assert chat.tracker()["paused"] is False
 
 
@@ -55,7 +55,7 @@ def test_typed_request_and_yes_is_a_real_request_for_a_person(staffed, base_url)
     chat = Chat(base_url)
     offer = chat.say("/ask_for_human")
     assert "medewerker" in texts(offer)
-    assert custom_payloads(chat.say("/affirm"))
+    assert handed_off(chat.say("/affirm"))
 
 
 def test_accepting_after_the_chat_closed_gives_the_phone(action_server, base_url):
@@ -65,7 +65,7 @@ def test_accepting_after_the_chat_closed_gives_the_phone(action_server, base_url
     assert "medewerker" in texts(reply)
     action_server("2026-11-30T16:50:00+01:00")  # ... accepted in the closing margin
     reply = chat.say("ja")
-    assert not custom_payloads(reply)
+    assert not handed_off(reply)
     assert "0800-2000" in texts(reply) and "morgen om 9.00 uur" in texts(reply)
     assert chat.tracker()["paused"] is False
 

@@ -1,0 +1,1 @@
+"""The counsellor console: queue, live chat, review and audit log, in the browser."""

@@ -1,0 +1,196 @@
+"""Counsellor accounts (argon2id password hashes, lockout) and console sessions.
+
+The session cookie holds a random token; the database keeps only its SHA-256, with the CSRF
+token that every form and POST of that session must send back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import List, Optional
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from bot.db import aware
+from bot.console.store import COUNSELLOR, ROLES, TEAM_LEAD, counsellors, sessions
+
+MIN_PASSWORD_LENGTH = 12
+USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+# argon2-cffi's defaults follow RFC 9106's recommended low-memory profile (argon2id).
+_hasher = PasswordHasher()
+# Verified when the username is unknown, so a wrong name takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+class AccountError(ValueError):
+    """A bad username, display name, role or password when adding an account."""
+
+
+@dataclass(frozen=True)
+class Counsellor:
+    username: str
+    display_name: str
+    role: str
+
+    @property
+    def is_team_lead(self) -> bool:
+        return self.role == TEAM_LEAD
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    counsellor: Optional[Counsellor]
+    locked: bool = False  # refused because of too many failures (right password or not)
+
+
+def validate_new_account(username: str, display_name: str, password: str, role: str) -> None:
+    if not (2 <= len(username) <= 64) or not set(username) <= USERNAME_CHARS:
+        raise AccountError("username: 2-64 characters, lower-case letters, digits, . _ -")
+    if not (1 <= len(display_name.strip()) <= 64):
+        raise AccountError("display name: 1-64 characters (the person sees it in the chat)")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {ROLES}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+
+
+class Accounts:
+    def __init__(self, engine: Engine, clock: Clock, lock_after: int = 5,
+                 lock_for: timedelta = timedelta(minutes=15)) -> None:
+        self._engine, self._clock = engine, clock
+        self._lock_after, self._lock_for = lock_after, lock_for
+
+    def add(self, username: str, display_name: str, password: str,
+            role: str = COUNSELLOR) -> Counsellor:
+        validate_new_account(username, display_name, password, role)
+        with self._engine.begin() as connection:
+            if connection.execute(sa.select(counsellors.c.username)
+                                  .where(counsellors.c.username == username)).first():
+                raise AccountError(f"an account named {username!r} already exists")
+            connection.execute(counsellors.insert().values(
+                username=username, display_name=display_name.strip(), role=role,
+                password_hash=_hasher.hash(password), failed_logins=0, active=True,
+                created_at=self._clock()))
+        return Counsellor(username, display_name.strip(), role)
+
+    def set_password(self, username: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+        self._update(username, password_hash=_hasher.hash(password), failed_logins=0,
+                     locked_until=None)
+
+    def deactivate(self, username: str) -> None:
+        self._update(username, active=False)
+        with self._engine.begin() as connection:
+            connection.execute(sessions.delete().where(sessions.c.username == username))
+
+    def _update(self, username: str, **values) -> None:
+        with self._engine.begin() as connection:
+            result = connection.execute(counsellors.update()
+                                        .where(counsellors.c.username == username)
+                                        .values(**values))
+        if result.rowcount != 1:
+            raise AccountError(f"no account named {username!r}")
+
+    def get(self, username: str) -> Optional[Counsellor]:
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(counsellors).where(
+                counsellors.c.username == username, counsellors.c.active.is_(True))).first()
+        return None if row is None else Counsellor(row.username, row.display_name, row.role)
+
+    def all(self) -> List[Counsellor]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(sa.select(counsellors).order_by(counsellors.c.username)).all()
+        return [Counsellor(row.username, row.display_name, row.role) for row in rows]
+
+    def authenticate(self, username: str, password: str) -> LoginResult:
+        now = self._clock()
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(counsellors).where(
+                counsellors.c.username == username, counsellors.c.active.is_(True))).first()
+        if row is None:
+            _verify(_DUMMY_HASH, password)
+            return LoginResult(None)
+        locked_until = aware(row.locked_until)
+        if locked_until is not None and locked_until > now:
+            return LoginResult(None, locked=True)
+        if not _verify(row.password_hash, password):
+            failures = row.failed_logins + 1
+            lock = failures >= self._lock_after
+            self._update(username, failed_logins=0 if lock else failures,
+                         locked_until=now + self._lock_for if lock else None)
+            return LoginResult(None, locked=lock)
+        values = {"failed_logins": 0, "locked_until": None}
+        if _hasher.check_needs_rehash(row.password_hash):
+            values["password_hash"] = _hasher.hash(password)
+        self._update(username, **values)
+        return LoginResult(Counsellor(row.username, row.display_name, row.role))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class Session:
+    counsellor: Counsellor
+    csrf_token: str
+
+    def csrf_ok(self, sent: Optional[str]) -> bool:
+        return bool(sent) and hmac.compare_digest(self.csrf_token, sent)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+class Sessions:
+    def __init__(self, engine: Engine, accounts: Accounts, clock: Clock,
+                 idle: timedelta, max_age: timedelta) -> None:
+        self._engine, self._accounts, self._clock = engine, accounts, clock
+        self._idle, self._max_age = idle, max_age
+
+    def start(self, counsellor: Counsellor) -> str:
+        """A new session; returns the cookie value."""
+        token, now = secrets.token_urlsafe(32), self._clock()
+        with self._engine.begin() as connection:
+            connection.execute(sessions.insert().values(
+                token_hash=_token_hash(token), username=counsellor.username,
+                csrf_token=secrets.token_urlsafe(32), created_at=now, last_seen_at=now))
+        return token
+
+    def find(self, token: Optional[str]) -> Optional[Session]:
+        """The live session for a cookie value (and mark it as used), or None."""
+        if not token or len(token) > 128:
+            return None
+        now = self._clock()
+        with self._engine.begin() as connection:
+            row = connection.execute(sa.select(sessions).where(
+                sessions.c.token_hash == _token_hash(token))).first()
+            if row is None:
+                return None
+            if (now - aware(row.last_seen_at) > self._idle
+                    or now - aware(row.created_at) > self._max_age):
+                connection.execute(sessions.delete().where(sessions.c.token_hash == row.token_hash))
+                return None
+            connection.execute(sessions.update().where(sessions.c.token_hash == row.token_hash)
+                               .values(last_seen_at=now))
+        counsellor = self._accounts.get(row.username)
+        return None if counsellor is None else Session(counsellor, row.csrf_token)
+
+    def end(self, token: Optional[str]) -> None:
+        if token:
+            with self._engine.begin() as connection:
+                connection.execute(sessions.delete().where(
+                    sessions.c.token_hash == _token_hash(token)))

@@ -1,0 +1,174 @@
+"""The handoff's life after the ticket: claim, reply, end, and the worker that looks after the
+people who wait (place in the queue, stop waiting, acute danger, nobody free in time).
+
+The queue decides (one guarded UPDATE per change, so two counsellors or two workers can never
+both act); only the one that won the change then tells the person, through the Rasa API.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Dict, List, Optional, Tuple
+
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from bot.handoff import messages
+from bot.handoff.messages import Message
+from bot.handoff.queue import CLAIMED, HandoffQueue, Ticket
+from bot.handoff.rasa_api import RasaClient, RasaUnavailable
+from bot.handoff.transcript import COUNSELLOR, PERSON, RESTART, RESUME, since_last_pause
+from bot.schedule import ChatSchedule, describe_opening
+
+logger = logging.getLogger(__name__)
+
+# Pick-ups in this window feed the wait estimate.
+ESTIMATE_WINDOW = timedelta(days=14)
+# A waiting person hears from the bot at least this often, even when nothing moved.
+REMIND_EVERY = timedelta(minutes=4)
+STOP_INTENT = "stop_waiting"
+STOP_WORDS = frozenset({"stop", "stoppen", "ik stop", "stop maar", messages.STOP_WAITING_PAYLOAD})
+_WORKER = {"author": "handoff_worker"}
+
+
+class NotYours(PermissionError):
+    """The counsellor tried to act on a conversation that is not (or no longer) theirs."""
+
+
+def waiting_status(queue: HandoffQueue, ticket: Ticket, now: datetime,
+                   max_wait: timedelta) -> Optional[Message]:
+    """The place-in-queue message for a waiting ticket; None when it no longer waits."""
+    position = queue.position(ticket.id)
+    if position is None:
+        return None
+    estimate = messages.estimate_wait(position, queue.recent_pickup_waits(now, ESTIMATE_WINDOW))
+    time_left = max(ticket.created_at + max_wait - now, timedelta(minutes=1))
+    return messages.queue_status(position, estimate, time_left)
+
+
+def wants_to_stop(intent: Optional[str], text: str) -> bool:
+    return intent == STOP_INTENT or " ".join(text.lower().split()).strip(".!") in STOP_WORDS
+
+
+@dataclass
+class HandoffService:
+    queue: HandoffQueue
+    engine: Engine  # the tracker store's database, for what the person wrote while waiting
+    rasa: RasaClient
+    schedule: ChatSchedule
+    clock: Clock
+    max_wait: timedelta
+    # ticket id -> (announced position, when); in memory: after a restart people hear their
+    # place again at the next change or reminder, which is harmless.
+    _announced: Dict[int, Tuple[int, datetime]] = field(default_factory=dict)
+    # Messages a ticket change owes the person but Rasa did not take yet; retried each tick.
+    _undelivered: List[Tuple[str, List[dict]]] = field(default_factory=list)
+
+    # --- counsellor actions ------------------------------------------------------------------
+    async def claim(self, ticket_id: int, username: str, display_name: str) -> bool:
+        """True if this counsellor got the conversation (and the person was told)."""
+        if not self.queue.claim(ticket_id, username, self.clock()):
+            return False
+        ticket = self.queue.get(ticket_id)
+        self._announced.pop(ticket_id, None)
+        await self._deliver(ticket.conversation_id, messages.as_bot_events(
+            [messages.counsellor_joined(display_name)], _WORKER))
+        return True
+
+    def owned(self, ticket_id: int, username: str) -> Ticket:
+        ticket = self.queue.get(ticket_id)
+        if ticket.status != CLAIMED or ticket.claimed_by != username:
+            raise NotYours(ticket_id)
+        return ticket
+
+    async def reply(self, ticket_id: int, username: str, display_name: str, text: str) -> None:
+        """Send the counsellor's message to the person; raises RasaUnavailable if it failed."""
+        ticket = self.owned(ticket_id, username)
+        await self.rasa.append(ticket.conversation_id, [{
+            "event": "bot", "text": text,
+            "metadata": {"author": COUNSELLOR, "counsellor": username,
+                         "counsellor_name": display_name},
+        }])
+
+    async def end(self, ticket_id: int, username: str) -> None:
+        """Give the conversation back to the bot, with a closing message."""
+        ticket = self.owned(ticket_id, username)
+        # Rasa first: if it is down, the ticket stays claimed and the counsellor can try again,
+        # instead of leaving the person in a paused conversation nobody owns.
+        await self.rasa.append(ticket.conversation_id, [{"event": "resume"}] +
+                               messages.as_bot_events([messages.counsellor_ended()], _WORKER))
+        self.queue.end(ticket_id, self.clock())
+
+    # --- the worker --------------------------------------------------------------------------
+    async def tick(self) -> None:
+        """One round: retry owed messages, close what must close, tell people where they are."""
+        now = self.clock()
+        await self._retry_undelivered()
+        closed = not self.schedule.is_open(now)
+        for ticket in self.queue.waiting():
+            if closed or now - ticket.created_at >= self.max_wait:
+                await self._give_up(ticket, now, closed)
+            else:
+                await self._read_while_waiting(ticket, now)
+        for ticket in self.queue.waiting():
+            await self._announce(ticket, now)
+
+    async def _give_up(self, ticket: Ticket, now: datetime, chat_closed: bool) -> None:
+        if not self.queue.give_up(ticket.id, now):
+            return  # claimed or withdrawn a moment ago
+        next_opening = (describe_opening(self.schedule.next_opening(now), now)
+                        if chat_closed else None)
+        self._announced.pop(ticket.id, None)
+        await self._resume(ticket, messages.not_picked_up(next_opening))
+
+    async def _read_while_waiting(self, ticket: Ticket, now: datetime) -> None:
+        since_pause = since_last_pause(self.engine, ticket.conversation_id)
+        if any(entry.kind in (RESTART, RESUME) for entry in since_pause):
+            # The person started over (/restart): the bot talks again, nobody waits.
+            if self.queue.withdraw(ticket.id, now):
+                self._announced.pop(ticket.id, None)
+            return
+        said = [entry for entry in since_pause if entry.author == PERSON]
+        if any(wants_to_stop(entry.understood and entry.understood.intent, entry.text)
+               for entry in said):
+            if self.queue.withdraw(ticket.id, now):
+                self._announced.pop(ticket.id, None)
+                await self._resume(ticket, messages.stopped_waiting())
+            return
+        if any(entry.understood and entry.understood.acute for entry in said) \
+                and self.queue.escalate(ticket.id):
+            await self._deliver(ticket.conversation_id, messages.as_bot_events(
+                [messages.acute_while_waiting()], _WORKER))
+
+    async def _announce(self, ticket: Ticket, now: datetime) -> None:
+        status = waiting_status(self.queue, ticket, now, self.max_wait)
+        position = self.queue.position(ticket.id)
+        if status is None or position is None:
+            return
+        last = self._announced.get(ticket.id)
+        if last is None and now - ticket.created_at < REMIND_EVERY:
+            # The bot told the place at the handoff itself; only changes from here on.
+            self._announced[ticket.id] = (position, ticket.created_at)
+            return
+        if last is not None and last[0] == position and now - last[1] < REMIND_EVERY:
+            return
+        self._announced[ticket.id] = (position, now)
+        await self._deliver(ticket.conversation_id, messages.as_bot_events([status], _WORKER))
+
+    async def _resume(self, ticket: Ticket, message: Message) -> None:
+        await self._deliver(ticket.conversation_id, [{"event": "resume"}] +
+                            messages.as_bot_events([message], _WORKER))
+
+    async def _deliver(self, conversation_id: str, events: List[dict]) -> None:
+        try:
+            await self.rasa.append(conversation_id, events)
+        except RasaUnavailable as exc:
+            logger.warning("Handoff message not delivered, will retry: %s", exc)
+            self._undelivered.append((conversation_id, events))
+
+    async def _retry_undelivered(self) -> None:
+        owed, self._undelivered = self._undelivered, []
+        for conversation_id, events in owed:
+            await self._deliver(conversation_id, events)

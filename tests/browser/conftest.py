@@ -1,0 +1,90 @@
+"""Headless Chromium for browser tests: Debian's /usr/bin/chromium driven by Playwright.
+
+Playwright never downloads a browser here (`playwright install` is not used);
+scripts/system-deps.sh installs Chromium with apt.
+
+The browser is shared by the tests of this folder only (scope "package", not "session"):
+while Playwright's sync API is alive it leaves its own event loop marked as running in the
+main thread, and async tests (pytest-asyncio) that ran after it would fail. It is closed,
+and the marker cleared, when the last test in tests/browser has finished.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # we run as root in CI; the sandbox refuses that
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+SCREENSHOT_DIR = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots"
+_FAILED_SCREENSHOTS = pytest.StashKey[list]()
+_SCREENSHOT_DIR_USED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's Chromium. "
+                    "Run: bash scripts/system-deps.sh", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(pytestconfig) -> Path:
+    """var/screenshots/ (git ignores var/); its path is printed once at the end of the run."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    pytestconfig.stash[_SCREENSHOT_DIR_USED] = True
+    return SCREENSHOT_DIR
+
+
+@pytest.fixture
+def page(browser: Browser, request, screenshot_dir: Path) -> Iterator[Page]:
+    """A page in a fresh context (no cookies or storage from other tests), 1280x900.
+    A failing test leaves a screenshot of it in var/screenshots/."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed and not page.is_closed():
+            path = screenshot_dir / f"FAILED-{request.node.name}.png"
+            page.screenshot(path=str(path), full_page=True)
+            request.config.stash.setdefault(_FAILED_SCREENSHOTS, []).append(path)
+    finally:
+        context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Lets `page` see whether the test itself failed.
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call = report
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if config.stash.get(_SCREENSHOT_DIR_USED, False):
+        terminalreporter.write_line(f"browser screenshots: {SCREENSHOT_DIR}")
+    for path in config.stash.get(_FAILED_SCREENSHOTS, []):
+        terminalreporter.write_line(f"screenshot of a failed browser test: {path}")

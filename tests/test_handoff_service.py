@@ -1,0 +1,257 @@
+"""The handoff service and its worker, on the real queue and real tracker-store rows (SQLite and
+PostgreSQL), with an injected clock and a recording stand-in for the Rasa HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Tuple
+
+import pytest
+
+from bot.db import create_engine, create_tables
+from bot.handoff import messages
+from bot.handoff.queue import CLAIMED, CLOSED, NOT_PICKED_UP, PRIORITY_ACUTE, WITHDRAWN, ENDED, HandoffQueue
+from bot.handoff.rasa_api import RasaUnavailable
+from bot.handoff.service import HandoffService, NotYours, wants_to_stop
+from bot.handoff.transcript import BOT, COUNSELLOR, PERSON, SYSTEM, read_transcript
+from bot.schedule import ChatSchedule
+from bot.settings import load_settings
+from tests import tracker_helpers as th
+
+MONDAY_10 = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)  # 10:00 Dutch time
+SUMMARY = {"concern_type": "partnergeweld", "acute_danger": False, "children_involved": "nee"}
+
+
+class RecordingRasa:
+    """Stands in for RasaClient: records what would be appended, or fails on request."""
+
+    def __init__(self) -> None:
+        self.sent: List[Tuple[str, List[Dict[str, Any]]]] = []
+        self.down = False
+
+    async def append(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
+        if self.down:
+            raise RasaUnavailable("Rasa answered HTTP 503")
+        self.sent.append((conversation_id, events))
+
+    def texts(self, conversation_id: str) -> List[str]:
+        return [e["text"] for cid, events in self.sent if cid == conversation_id
+                for e in events if e["event"] == "bot"]
+
+    def kinds(self, conversation_id: str) -> List[str]:
+        return [e["event"] for cid, events in self.sent if cid == conversation_id for e in events]
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def world(database_url):
+    engine = create_engine(database_url)
+    create_tables(engine)
+    clock, rasa = Clock(MONDAY_10), RecordingRasa()
+    service = HandoffService(queue=HandoffQueue(engine), engine=engine, rasa=rasa,
+                             schedule=ChatSchedule(load_settings().chat), clock=clock,
+                             max_wait=timedelta(minutes=10))
+    yield service, clock, rasa, database_url
+    engine.dispose()
+
+
+async def waiting_conversation(url: str, service: HandoffService, sender: str,
+                               summary: Dict[str, Any] = SUMMARY, extra: List[Any] = ()):
+    """A conversation as the bot leaves it at a handoff: story, pause; then a ticket."""
+    await th.append(url, sender, [th.user("mijn buurman slaat zijn vrouw"), th.bot("Ik zet je door."),
+                                  th.pause(), *extra])
+    return service.queue.create(sender, "socketio", summary, service.clock())
+
+
+async def test_only_one_of_two_counsellors_gets_the_conversation(world):
+    service, clock, rasa, url = world
+    ticket = await waiting_conversation(url, service, "c1")
+    assert await service.claim(ticket.id, "anna", "Anna") is True
+    assert await service.claim(ticket.id, "bram", "Bram") is False
+    assert service.queue.get(ticket.id).claimed_by == "anna"
+    assert rasa.texts("c1") == [messages.counsellor_joined("Anna").text]
+
+
+async def test_reply_goes_out_as_counsellor_message_only_for_the_owner(world):
+    service, clock, rasa, url = world
+    ticket = await waiting_conversation(url, service, "c1")
+    await service.claim(ticket.id, "anna", "Anna")
+    with pytest.raises(NotYours):
+        await service.reply(ticket.id, "bram", "Bram", "hallo")
+    await service.reply(ticket.id, "anna", "Anna", "Hoi, ik ben Anna.")
+    event = rasa.sent[-1][1][0]
+    assert event["text"] == "Hoi, ik ben Anna."
+    assert event["metadata"] == {"author": COUNSELLOR, "counsellor": "anna", "counsellor_name": "Anna"}
+
+
+async def test_end_resumes_the_bot_with_a_closing_message(world):
+    service, clock, rasa, url = world
+    ticket = await waiting_conversation(url, service, "c1")
+    await service.claim(ticket.id, "anna", "Anna")
+    await service.end(ticket.id, "anna")
+    assert rasa.kinds("c1")[-2:] == ["resume", "bot"]
+    assert "0800-2000" in rasa.texts("c1")[-1] and "112" in rasa.texts("c1")[-1]
+    closed = service.queue.get(ticket.id)
+    assert closed.status == CLOSED and closed.close_reason == ENDED
+
+
+async def test_end_while_rasa_is_down_keeps_the_ticket_claimed(world):
+    service, clock, rasa, url = world
+    ticket = await waiting_conversation(url, service, "c1")
+    await service.claim(ticket.id, "anna", "Anna")
+    rasa.down = True
+    with pytest.raises(RasaUnavailable):
+        await service.end(ticket.id, "anna")
+    assert service.queue.get(ticket.id).status == CLAIMED
+
+
+async def test_nobody_in_time_closes_the_ticket_once_and_gives_the_phone_number(world):
+    service, clock, rasa, url = world
+    ticket = await waiting_conversation(url, service, "c1")
+    clock.advance(minutes=9, seconds=59)
+    await service.tick()
+    assert service.queue.get(ticket.id).status != CLOSED
+    clock.advance(seconds=1)
+    await service.tick()
+    await service.tick()
+    closed = service.queue.get(ticket.id)
+    assert closed.status == CLOSED and closed.close_reason == NOT_PICKED_UP
+    assert rasa.kinds("c1").count("resume") == 1
+    assert "0800-2000" in rasa.texts("c1")[-1]
+
+
+async def test_chat_closing_while_waiting_gives_the_phone_and_the_next_opening(world):
+    service, clock, rasa, url = world
+    clock.now = datetime(2026, 11, 27, 15, 55, tzinfo=timezone.utc)  # Friday 16:55
+    ticket = await waiting_conversation(url, service, "c1")
+    clock.advance(minutes=6)  # 17:01, closed; only 6 minutes of waiting
+    await service.tick()
+    assert service.queue.get(ticket.id).close_reason == NOT_PICKED_UP
+    text = rasa.texts("c1")[-1]
+    assert "0800-2000" in text and "maandag 30 november om 9.00 uur" in text
+
+
+@pytest.mark.parametrize("said", [th.user("/stop_waiting", intent="stop_waiting"),
+                                  th.user("Stop.", intent="goodbye")])
+async def test_stop_waiting_withdraws_and_brings_the_bot_back(world, said):
+    service, clock, rasa, url = world
+    ticket = await waiting_conversation(url, service, "c1", extra=[said])
+    await service.tick()
+    assert service.queue.get(ticket.id).close_reason == WITHDRAWN
+    assert rasa.kinds("c1") == ["resume", "bot"]
+    assert rasa.texts("c1") == [messages.stopped_waiting().text]
+
+
+async def test_a_restart_while_waiting_withdraws_quietly(world):
+    from rasa.shared.core.events import Restarted
+
+    service, clock, rasa, url = world
+    ticket = await waiting_conversation(url, service, "c1", extra=[Restarted()])
+    await service.tick()
+    assert service.queue.get(ticket.id).close_reason == WITHDRAWN
+    assert rasa.sent == []  # Rasa's own restart already brought the bot back
+
+
+async def test_stop_before_the_handoff_does_not_count(world):
+    service, clock, rasa, url = world
+    await th.append(url, "c1", [th.user("stop", intent="stop_waiting")])
+    ticket = await waiting_conversation(url, service, "c1")
+    await service.tick()
+    assert service.queue.get(ticket.id).status == "waiting"
+
+
+async def test_acute_message_while_waiting_moves_to_the_front_and_says_112_once(world):
+    service, clock, rasa, url = world
+    first = await waiting_conversation(url, service, "c1")
+    acute = th.user("hij staat nu met een mes in de keuken", intent="acute_danger",
+                    entities=[{"entity": "acute_danger", "value": True}])
+    second = await waiting_conversation(url, service, "c2", extra=[acute])
+    await service.tick()
+    await service.tick()
+    assert service.queue.get(second.id).priority == PRIORITY_ACUTE
+    assert [t.id for t in service.queue.waiting()] == [second.id, first.id]
+    assert rasa.texts("c2").count(messages.acute_while_waiting().text) == 1
+
+
+async def test_waiting_people_hear_when_their_place_changes_and_now_and_then(world):
+    service, clock, rasa, url = world
+    first = await waiting_conversation(url, service, "c1")
+    await waiting_conversation(url, service, "c2")
+    await service.tick()
+    assert rasa.sent == []  # the bot already told their place at the handoff
+    await service.claim(first.id, "anna", "Anna")
+    await service.tick()
+    assert rasa.texts("c2")[-1].startswith("Je bent nummer 1 in de wachtrij.")
+    count = len(rasa.texts("c2"))
+    clock.advance(minutes=2)
+    await service.tick()
+    assert len(rasa.texts("c2")) == count  # nothing changed
+    clock.advance(minutes=2, seconds=1)
+    await service.tick()
+    assert len(rasa.texts("c2")) == count + 1  # a reminder after four minutes
+
+
+async def test_messages_rasa_did_not_take_are_delivered_later(world):
+    service, clock, rasa, url = world
+    ticket = await waiting_conversation(url, service, "c1")
+    clock.advance(minutes=11)
+    rasa.down = True
+    await service.tick()
+    assert service.queue.get(ticket.id).status == CLOSED and rasa.sent == []
+    rasa.down = False
+    await service.tick()
+    assert rasa.kinds("c1") == ["resume", "bot"]
+
+
+async def test_transcript_has_every_author_in_order_and_polls_from_an_id(world):
+    service, clock, rasa, url = world
+    await th.append(url, "c1", [
+        th.user("ik hoor <script>alert(1)</script> gegil", entities=[
+            {"entity": "concern_type", "value": "huiselijk_geweld"}]),
+        th.bot("Wat vervelend.", ),
+        th.pause(),
+        th.user("hallo?", intent="greet"),
+        th.bot("Hoi, ik ben Anna.", metadata={"author": COUNSELLOR, "counsellor_name": "Anna"}),
+        th.resume(),
+    ])
+    entries = read_transcript(service.engine, "c1")
+    assert [e.author for e in entries] == [PERSON, BOT, SYSTEM, PERSON, COUNSELLOR, SYSTEM]
+    assert entries[0].text == "ik hoor <script>alert(1)</script> gegil"
+    assert entries[0].understood.concern_type == "huiselijk_geweld"
+    assert entries[4].author_name == "Anna"
+    later = read_transcript(service.engine, "c1", after_id=entries[3].event_id)
+    assert [e.author for e in later] == [COUNSELLOR, SYSTEM]
+    assert read_transcript(service.engine, "someone-else") == []
+
+
+def test_estimate_needs_enough_recent_pickups():
+    waits = [timedelta(minutes=m) for m in (2, 4, 30)]
+    assert messages.estimate_wait(1, waits[:2]) is None
+    assert messages.estimate_wait(2, waits) == timedelta(minutes=8)  # median 4, times 2
+
+
+def test_queue_status_is_honest_about_what_it_knows():
+    unknown = messages.queue_status(1, None, timedelta(minutes=10)).text
+    assert "kan ik nu niet goed zeggen" in unknown and "binnen 10 minuten" in unknown
+    known = messages.queue_status(2, timedelta(minutes=3), timedelta(minutes=7)).text
+    assert "ongeveer 3 minuten" in known and "binnen 7 minuten" in known
+    busy = messages.queue_status(3, timedelta(minutes=12), timedelta(minutes=7)).text
+    assert "druk" in busy and "ongeveer" not in busy
+
+
+@pytest.mark.parametrize("intent,text,expected", [
+    ("stop_waiting", "ik wil niet meer wachten", True), (None, " STOP! ", True),
+    ("describe_concern", "hij zei stop maar hij ging door", False), ("greet", "hallo", False),
+])
+def test_wants_to_stop(intent, text, expected):
+    assert wants_to_stop(intent, text) is expected
