@@ -44,6 +44,6 @@ cat <<MSG
   Logs: var/actions.log, var/console.log, and this terminal (Rasa server). Ctrl-C stops all.
 
 MSG
-.venv/bin/rasa run --enable-api --auth-token "$VT_RASA_TOKEN" --port 5005 \
+.venv/bin/rasa run --enable-api --auth-token "$VT_RASA_TOKEN" --interface 127.0.0.1 --port 5005 \
   -m models/veilig-thuis.tar.gz --endpoints var/endpoints.yml --credentials credentials.yml \
   --cors "*"

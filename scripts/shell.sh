@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false  # nothing leaves this machine
 mkdir -p var
+.venv/bin/python -m bot.endpoints var/endpoints.yml  # tracker store from the database URL
 .venv/bin/rasa run actions --port 5055 >var/actions.log 2>&1 &
 actions_pid=$!
 trap 'kill $actions_pid 2>/dev/null || true' EXIT INT TERM
-.venv/bin/rasa shell -m models/veilig-thuis.tar.gz --endpoints endpoints.yml
+.venv/bin/rasa shell -m models/veilig-thuis.tar.gz --endpoints var/endpoints.yml

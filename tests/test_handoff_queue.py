@@ -123,18 +123,6 @@ def test_expire_closes_only_tickets_that_waited_too_long(queue):
     assert queue.expire(minutes(10), timedelta(minutes=10)) == []
 
 
-def test_purge_deletes_old_closed_tickets_from_the_database(queue):
-    old = queue.create("a", "rest", CALM, minutes(0))
-    queue.withdraw(old.id, minutes(1))
-    recent = queue.create("b", "rest", CALM, minutes(0))
-    queue.withdraw(recent.id, minutes(0) + timedelta(days=89))
-    waiting = queue.create("c", "rest", CALM, minutes(0))
-    assert queue.purge_closed(minutes(0) + timedelta(days=90), keep=timedelta(days=30)) == 1
-    with pytest.raises(KeyError):
-        queue.get(old.id)
-    assert queue.get(recent.id).status == CLOSED and queue.get(waiting.id).status == WAITING
-
-
 def test_naive_times_are_refused(queue):
     with pytest.raises(ValueError):
         queue.create("a", "rest", CALM, datetime(2026, 11, 30, 9, 0))

@@ -231,12 +231,3 @@ class HandoffQueue:
         cutoff = _utc(now) - max_wait
         return [self.get(ticket.id) for ticket in self.waiting()
                 if ticket.created_at <= cutoff and self.give_up(ticket.id, now)]
-
-    def purge_closed(self, now: datetime, keep: timedelta) -> int:
-        """Delete tickets closed longer than `keep` ago; returns how many."""
-        with self._engine.begin() as connection:
-            result = connection.execute(
-                tickets.delete().where(tickets.c.status == CLOSED,
-                                       tickets.c.closed_at < _utc(now) - keep)
-            )
-        return result.rowcount

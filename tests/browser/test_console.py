@@ -376,9 +376,12 @@ def test_ending_gives_the_conversation_back_to_the_bot(anna: Page, stack: Stack,
 
 
 # --- 6. review, note, print ------------------------------------------------------------------
-def filter_review(page: Page, concern: str = "", status: str = "all",
-                  counsellor: str = "") -> List[List[str]]:
+def filter_review(page: Page, concern: str = "", status: str = "all", counsellor: str = "",
+                  since: str = "", until: str = "") -> List[List[str]]:
+    """Fill in the review list's filter form and send it; returns the rows shown."""
     page.goto(f"{CONSOLE}/review")
+    page.fill('input[name="from"]', since)
+    page.fill('input[name="to"]', until)
     page.select_option('select[name="concern"]', concern)
     page.select_option('select[name="status"]', status)
     page.select_option('select[name="counsellor"]', counsellor)
@@ -403,6 +406,12 @@ def test_review_filters_note_and_print(anna: Page, stack: Stack, journey: Journe
     assert filter_review(anna, counsellor="bram") == [["Geen gesprekken gevonden."]]
     assert [r[0] for r in filter_review(anna, counsellor="anna")] == [link]
     assert [r[0] for r in filter_review(anna, status="open")] == [link]
+    day = STAFFED[:10]  # the action server's clock: the ticket was made on that day
+    assert rows[0][1].startswith("30-11-2026 ")
+    assert [r[0] for r in filter_review(anna, since=day, until=day)] == [link]
+    assert anna.locator('input[name="from"]').input_value() == day
+    assert filter_review(anna, since="2026-12-01") == [["Geen gesprekken gevonden."]]
+    assert filter_review(anna, until="2026-11-29") == [["Geen gesprekken gevonden."]]
     assert filter_review(anna, status="reviewed") == [["Geen gesprekken gevonden."]]
 
     filter_review(anna, status="open")
@@ -443,6 +452,18 @@ def test_review_filters_note_and_print(anna: Page, stack: Stack, journey: Journe
     journey.done.add("printed")
 
 
+def test_the_console_shows_the_moments_it_records_in_dutch_time(anna: Page, stack: Stack,
+                                                               journey: Journey):
+    """The console's clock is pinned at STAFFED (10:00 Dutch time). The print time (not
+    stored) and the review time (stored in the database) are both 'now', so both must read
+    30-11-2026 10:00."""
+    journey.needs("printed")
+    anna.goto(f"{CONSOLE}/review/{journey.ticket_id}/print")
+    expect(anna.locator("header")).to_contain_text("Afgedrukt door anna op 30-11-2026 10:00.")
+    reviewed = anna.locator("h2", has_text="Nalezen").locator("xpath=following-sibling::p[1]")
+    expect(reviewed).to_have_text("Door anna op 30-11-2026 10:00:")
+
+
 # --- 7. audit --------------------------------------------------------------------------------
 def test_only_a_team_lead_reads_the_audit_log(anna: Page, page: Page, stack: Stack,
                                               journey: Journey, screenshot_dir: Path):
@@ -468,15 +489,31 @@ def test_only_a_team_lead_reads_the_audit_log(anna: Page, page: Page, stack: Sta
         assert (action, str(ticket_id)) in by_anna, f"no {action} of anna for {ticket_id}"
     assert ("login", "") in by_anna
 
-    page.fill('input[name="actor"]', "anna")
-    page.fill('input[name="ticket"]', str(ticket_id))
-    page.locator("form.filters").get_by_role("button", name="Filter").click()
-    page.wait_for_url(re.compile(r"/audit\?"))
+    for said in (BYSTANDER_FIRST, ANNA_SAYS, PERSON_SAYS, REVIEW_NOTE):
+        assert said not in page.content()  # who did what, never what was said
+
+    assert filter_audit(page, actor="anna").status == 200
+    rows = table_rows(page, "table.audit tbody tr")
+    assert rows and all(r[1] == "anna" for r in rows)
+    assert {"open_transcript", "export_transcript"} <= {r[2] for r in rows}
+
+    response = filter_audit(page, actor="anna", ticket=str(ticket_id))
+    shot(page, screenshot_dir, "14b-audit-filtered-by-ticket")
+    assert response.status == 200, (
+        f"/audit?actor=anna&ticket={ticket_id} answered {response.status}: "
+        f"{page.get_by_role('alert').all_inner_texts()}")
     rows = table_rows(page, "table.audit tbody tr")
     assert rows and all(r[1] == "anna" and r[3] == str(ticket_id) for r in rows)
     assert {"open_transcript", "export_transcript"} <= {r[2] for r in rows}
-    for said in (BYSTANDER_FIRST, ANNA_SAYS, PERSON_SAYS, REVIEW_NOTE):
-        assert said not in page.content()  # who did what, never what was said
+
+
+def filter_audit(page: Page, actor: str = "", ticket: str = ""):
+    """Fill in the audit log's filter form and send it; returns the page's response."""
+    page.fill('input[name="actor"]', actor)
+    page.fill('input[name="ticket"]', ticket)
+    with page.expect_navigation() as navigation:
+        page.locator("form.filters").get_by_role("button", name="Filter").click()
+    return navigation.value
 
 
 # --- 8. CSRF ---------------------------------------------------------------------------------

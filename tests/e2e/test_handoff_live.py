@@ -171,6 +171,9 @@ async def test_person_and_counsellor_talk_in_the_same_chat(stack: Stack):
         review = await asyncio.to_thread(anna.get, f"/review/{row['id']}")
         assert review.status_code == 200
         assert "&lt;b&gt;gisteren&lt;/b&gt;" in review.text and "<b>gisteren" not in review.text
+        for log in ("console.log", "rasa.log", "actions.log"):  # no message text in logs
+            text = (stack.workdir / log).read_text(errors="replace")
+            assert "gisteren" not in text and "Hoe gaat het nu" not in text, log
     finally:
         await person.disconnect()
 
