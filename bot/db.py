@@ -7,7 +7,7 @@ The tracker store (Rasa's `events` table) and our own tables share one database,
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Callable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -39,3 +39,8 @@ def aware(moment: Optional[datetime]) -> Optional[datetime]:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment
+
+
+def utc_clock(clock: Callable[[], datetime]) -> Callable[[], datetime]:
+    """The same clock in UTC: SQLite drops offsets, and `aware` reads stored times as UTC."""
+    return lambda: clock().astimezone(timezone.utc)

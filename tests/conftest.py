@@ -79,7 +79,7 @@ def postgres_url() -> Iterator[str]:
             print(f"`bash scripts/pg.sh stop` failed: {stopped.stderr.strip()}", file=sys.stderr)
 
 
-def _empty_postgres_database(url: str) -> None:
+def empty_postgres_database(url: str) -> None:
     """Drop every table (and left-over sequence) in the database, as a fresh one would be."""
     engine = sa.create_engine(url, future=True, poolclass=sa.pool.NullPool)
     try:
@@ -104,5 +104,5 @@ def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     url = request.getfixturevalue("postgres_url")
-    _empty_postgres_database(url)
+    empty_postgres_database(url)
     return url

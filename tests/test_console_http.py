@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from bot.console.records import AuditLog
 from bot.db import create_engine, create_tables
 from bot.handoff.queue import HandoffQueue
+from tests.conftest import empty_postgres_database
 from tests.e2e.console_client import ConsoleClient
 from tests.e2e.servers import start_console
 from tests.e2e.test_handoff_live import PASSWORD, add_counsellor
@@ -29,11 +29,7 @@ def console(request, tmp_path_factory) -> Iterator[tuple]:
         url = f"sqlite:///{workdir / 'console.db'}"
     else:
         url = request.getfixturevalue("postgres_url")
-        engine = sa.create_engine(url)
-        meta = sa.MetaData()
-        meta.reflect(engine)
-        meta.drop_all(engine)
-        engine.dispose()
+        empty_postgres_database(url)
     for username, name, *flags in (("anna", "Anna"), ("bram", "Bram"), ("lea", "Lea", "--team-lead"),
                                    ("kim", "Kim")):
         add_counsellor(url, username, name, *flags)

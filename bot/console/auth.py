@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import List, Optional
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
-from bot.db import aware
+from bot.db import aware, utc_clock
 from bot.console.store import COUNSELLOR, ROLES, TEAM_LEAD, counsellors, sessions
 
 MIN_PASSWORD_LENGTH = 12
@@ -65,7 +65,7 @@ def validate_new_account(username: str, display_name: str, password: str, role: 
 class Accounts:
     def __init__(self, engine: Engine, clock: Clock, lock_after: int = 5,
                  lock_for: timedelta = timedelta(minutes=15)) -> None:
-        self._engine, self._clock = engine, clock
+        self._engine, self._clock = engine, utc_clock(clock)
         self._lock_after, self._lock_for = lock_after, lock_for
 
     def add(self, username: str, display_name: str, password: str,
@@ -158,7 +158,7 @@ def _token_hash(token: str) -> str:
 class Sessions:
     def __init__(self, engine: Engine, accounts: Accounts, clock: Clock,
                  idle: timedelta, max_age: timedelta) -> None:
-        self._engine, self._accounts, self._clock = engine, accounts, clock
+        self._engine, self._accounts, self._clock = engine, accounts, utc_clock(clock)
         self._idle, self._max_age = idle, max_age
 
     def start(self, counsellor: Counsellor) -> str:

@@ -31,6 +31,11 @@ def _yes_no(value: Any) -> str:
     return {True: "ja", False: "nee", None: "onbekend"}.get(value, str(value))
 
 
+def _answer(value: Any) -> str:
+    """A slot value as words: 'niet_van_toepassing' -> 'niet van toepassing'."""
+    return str(value).replace("_", " ") if value not in (None, "") else "onbekend"
+
+
 def summary_lines(summary: Mapping[str, Any]) -> List[Tuple[str, str]]:
     """The bot's triage summary as (label, value) pairs, in the order a counsellor reads it."""
     concern = summary.get("concern_type")
@@ -39,9 +44,9 @@ def summary_lines(summary: Mapping[str, Any]) -> List[Tuple[str, str]]:
         ("Acuut gevaar", _yes_no(summary.get("acute_danger"))),
         ("Zorg", CONCERN.get(concern, concern or "onbekend")),
         ("Wie schrijft", ROLE.get(role, role or "onbekend")),
-        ("Kinderen betrokken", summary.get("children_involved") or "onbekend"),
-        ("Hoe lang al", summary.get("concern_duration") or "onbekend"),
-        ("Met iemand over gepraat", summary.get("talked_to_someone") or "onbekend"),
-        ("Veilig om te chatten", summary.get("safety_can_chat") or "onbekend"),
+        ("Kinderen betrokken", _answer(summary.get("children_involved"))),
+        ("Hoe lang al", _answer(summary.get("concern_duration"))),
+        ("Met iemand over gepraat", _answer(summary.get("talked_to_someone"))),
+        ("Veilig om te chatten", _answer(summary.get("safety_can_chat"))),
         ("Eerste bericht", summary.get("first_message") or ""),
     ]

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.console.store import audit_log, reviews
-from bot.db import aware
+from bot.db import aware, utc_clock
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Review:
 
 class AuditLog:
     def __init__(self, engine: Engine, clock: Clock) -> None:
-        self._engine, self._clock = engine, clock
+        self._engine, self._clock = engine, utc_clock(clock)
 
     def record(self, actor: str, action: str, ticket_id: Optional[int] = None) -> None:
         with self._engine.begin() as connection:
@@ -54,7 +54,7 @@ class AuditLog:
 
 class Reviews:
     def __init__(self, engine: Engine, clock: Clock) -> None:
-        self._engine, self._clock = engine, clock
+        self._engine, self._clock = engine, utc_clock(clock)
 
     def mark(self, ticket_id: int, reviewed_by: str, note: str) -> Review:
         """Mark as reviewed; a second review replaces the first (who and when included)."""

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from sanic import Sanic, response
+from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -61,12 +62,12 @@ def login_required(team_lead: bool = False) -> Callable[[Handler], Handler]:
                 if request.path.startswith("/api/"):
                     return response.json({"error": "Je bent niet (meer) ingelogd."}, status=401)
                 return response.redirect("/login")
+            request.ctx.session = session  # also for the menu on an error page
             if request.method == "POST" and not session.csrf_ok(sent_csrf(request)):
                 return error_page(request, 403, "Dit formulier is verlopen. Laad de pagina "
                                                 "opnieuw en probeer het nog eens.")
             if team_lead and not session.counsellor.is_team_lead:
                 return error_page(request, 403, "Deze pagina is alleen voor teamleiders.")
-            request.ctx.session = session
             return await handler(request, *args, **kwargs)
         return guarded
     return wrap
@@ -76,8 +77,6 @@ def _ticket_or_404(request: Request, ticket_id: int) -> Ticket:
     try:
         return _console(request).queue.get(ticket_id)
     except KeyError:
-        from sanic.exceptions import NotFound
-
         raise NotFound("no such ticket") from None
 
 
@@ -278,8 +277,6 @@ async def review_list(request: Request) -> HTTPResponse:
 def _closed_ticket(request: Request, ticket_id: int) -> Ticket:
     ticket = _ticket_or_404(request, ticket_id)
     if ticket.status != CLOSED:
-        from sanic.exceptions import NotFound
-
         raise NotFound("not closed yet")
     return ticket
 
@@ -326,8 +323,8 @@ async def audit_page(request: Request) -> HTTPResponse:
     console = _console(request)
     actor = request.args.get("actor") or None
     try:
-        ticket_id = int(request.args["ticket"]) if request.args.get("ticket") else None
+        ticket_id = int(request.args.get("ticket") or "")
     except ValueError:
-        ticket_id = None
+        ticket_id = None  # no filter, or not a number
     return render(request, "audit.html", entries=console.audit.entries(actor, ticket_id),
                   actor=actor or "", ticket_id=ticket_id)

@@ -318,8 +318,9 @@ def test_the_chat_shows_each_message_once_when_the_connection_is_slow(
         # Every transcript answer arrives 2.5 s late (a slow mobile hotspot, a busy server).
         slow.evaluate("""() => {
             const realFetch = window.fetch.bind(window);
-            window.fetch = (url, options) => realFetch(url, options).then(r =>
-                String(url).includes('/transcript') ? new Promise(ok => setTimeout(() => ok(r), 2500)) : r);
+            const late = r => new Promise(ok => setTimeout(() => ok(r), 2500));
+            window.fetch = (url, options) => realFetch(url, options).then(
+                r => String(url).includes('/transcript') ? late(r) : r);
         }""")
         time.sleep(3)  # let the slow polls overlap
         journey.person.say("hallo, ben je er nog?")

@@ -32,6 +32,8 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
         except requests.RequestException:
             pass
         time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGKILL)  # do not leave a half-started server behind
+    process.wait(timeout=10)
     raise RuntimeError(f"{url} did not come up in {STARTUP_TIMEOUT_S} s")
 
 

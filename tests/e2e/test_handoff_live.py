@@ -13,9 +13,9 @@ from typing import Dict, Iterator
 
 import pytest
 import requests
-import sqlalchemy as sa
 
 from tests.e2e.conftest import STAFFED
+from tests.conftest import empty_postgres_database
 from tests.e2e.console_client import ConsoleClient
 from tests.e2e.servers import (E2E_TOKEN, MODEL, ROOT, Server, VENV_BIN, start_action_server,
                                start_console, start_rasa_server)
@@ -82,11 +82,7 @@ def stack(request, tmp_path_factory) -> Iterator[Stack]:
         url = f"sqlite:///{workdir / 'tracker.db'}"
     else:
         url = request.getfixturevalue("postgres_url")
-        engine = sa.create_engine(url)
-        meta = sa.MetaData()
-        meta.reflect(engine)
-        meta.drop_all(engine)
-        engine.dispose()
+        empty_postgres_database(url)
     rasa_port, action_port, console_port = PORTS[request.param]
     stack = Stack(url, workdir, rasa_port, action_port, console_port, {})
     try:

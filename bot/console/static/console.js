@@ -91,15 +91,21 @@
   if (chat) {
     var ticket = chat.dataset.ticket, last = Number(chat.dataset.last) || 0;
     var list = document.getElementById("transcript"), errorBox = document.getElementById("chat-error");
+    var polling = false;
     var poll = function () {
+      if (polling) return;  // a slow answer must not be asked for (and shown) twice
+      polling = true;
       getJSON("/api/tickets/" + ticket + "/transcript?after=" + last).then(function (data) {
-        data.entries.forEach(function (entry) { list.appendChild(renderEntry(entry)); last = Math.max(last, entry.id); });
+        data.entries.forEach(function (entry) {
+          if (entry.id <= last) return;
+          list.appendChild(renderEntry(entry)); last = entry.id;
+        });
         if (data.entries.length) list.scrollTop = list.scrollHeight;
         if (data.status !== "claimed") {
           document.getElementById("chat-ended").hidden = false;
           var form = document.getElementById("reply-form"); if (form) form.hidden = true;
         }
-      }).catch(function () {});
+      }).catch(function () {}).then(function () { polling = false; });
     };
     setInterval(poll, 2000);
     list.scrollTop = list.scrollHeight;
