@@ -40,7 +40,7 @@ from http.cookiejar import DefaultCookiePolicy
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -449,7 +449,8 @@ async def build_database(tmp: Path, profile: Profile, load_counsellors: int) -> 
         queue.create(conv.sender, "socketio", summary_of(case, created), created)
 
     with engine.connect() as connection:
-        events_count = connection.execute(sa.select(sa.func.count()).select_from(events_table)).scalar()
+        events_count = connection.execute(
+            sa.select(sa.func.count()).select_from(events_table)).scalar()
         waiting = len(queue.waiting())
         closed = connection.execute(sa.select(sa.func.count()).select_from(tickets)
                                     .where(tickets.c.status == CLOSED)).scalar()
@@ -496,7 +497,8 @@ def bench_worker(url: str, rounds: int) -> WorkerResult:
     settings = load_settings()
     engine = create_engine(url)
     rasa = RecordingRasa()
-    service = HandoffService(queue=HandoffQueue(engine), engine=engine, rasa=rasa,  # type: ignore[arg-type]
+    service = HandoffService(queue=HandoffQueue(engine), engine=engine,
+                             rasa=rasa,  # type: ignore[arg-type]
                              schedule=ChatSchedule(settings.chat), clock=lambda: NOW,
                              max_wait=timedelta(minutes=settings.handoff.max_wait_minutes))
 
@@ -935,7 +937,8 @@ def markdown(machine: Dict[str, object], data: Dataset, r: Results, profile: Pro
         f"{thousands(float(machine['memory_total_mb']))} MB RAM, Python {machine['python']}. "
         f"SQLite in a temporary folder: {data.waiting} waiting, {thousands(data.closed)} closed "
         f"over 90 days, {thousands(data.events_rows)} rows in `events`; one client, "
-        f"{profile.warmup} warm-up requests per line; Rasa replaced by a stand-in that answers 200.",
+        f"{profile.warmup} warm-up requests per line; Rasa replaced by a stand-in that "
+        "answers 200.",
         "",
         "| | requests | p50 | p95 | errors | notes |",
         "|---|---:|---:|---:|---:|---|",

@@ -22,7 +22,8 @@ NOW = "2026-11-30T10:00:00+01:00"
 EVIL = '<script>window.__xss=1</script><img src=x onerror="alert(1)">'
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def console(request, tmp_path_factory) -> Iterator[tuple]:
     workdir = tmp_path_factory.mktemp(f"console-{request.param}")
     if request.param == "sqlite":
@@ -175,3 +176,21 @@ def test_logout_ends_the_session(console):
     assert anna.post("/logout").headers["location"] == "/login"
     anna.cookies = cookie  # the old cookie, replayed
     assert anna.get("/").headers["location"] == "/login"
+
+
+def test_the_review_list_comes_in_pages(console):
+    base, queue, *_ = console
+    moment = datetime(2026, 11, 30, 8, 55, tzinfo=timezone.utc)
+    for number in range(105):
+        ticket = queue.create(f"page-{number}", "socketio",
+                              {"concern_type": "ouderenmishandeling"}, moment)
+        queue.withdraw(ticket.id, moment)
+    anna = logged_in(base, "anna")
+    first = anna.get("/review", params={"concern": "ouderenmishandeling"}).text
+    assert "105 gesprekken gevonden; pagina 1 van 2" in first
+    assert first.count('href="/review/') == 100
+    assert 'href="/review?concern=ouderenmishandeling&amp;page=2">Volgende' in first
+    second = anna.get("/review", params={"concern": "ouderenmishandeling", "page": "2"}).text
+    assert second.count('href="/review/') == 5 and "Vorige" in second
+    odd = anna.get("/review", params={"concern": "ouderenmishandeling", "page": "x"})
+    assert odd.status_code == 200 and "pagina 1 van 2" in odd.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime, time, timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Optional
+from urllib.parse import urlencode
 
 from sanic import Sanic, response
 from sanic.exceptions import NotFound
@@ -22,6 +23,7 @@ from bot.handoff.transcript import read_transcript
 
 MAX_REPLY_CHARS = 4000
 MAX_NOTE_CHARS = 4000
+REVIEW_PAGE_SIZE = 100  # rows per review page: a long list would stall the console
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
@@ -264,13 +266,27 @@ def filter_tickets(request: Request, filters: Dict[str, Any]) -> List[Ticket]:
     return tickets
 
 
+def _page_link(filters: Dict[str, Any], page: int) -> str:
+    values = {key: value for key, value in filters.items() if value and value != "all"}
+    return "/review?" + urlencode({**{k: str(v) for k, v in values.items()}, "page": page})
+
+
 @login_required()
 async def review_list(request: Request) -> HTTPResponse:
     console = _console(request)
     filters = review_filters(request)
     tickets = filter_tickets(request, filters)
-    return render(request, "review_list.html", tickets=tickets, filters=filters,
-                  reviews=console.reviews.for_tickets(t.id for t in tickets),
+    pages = max(1, -(-len(tickets) // REVIEW_PAGE_SIZE))
+    try:
+        page = min(max(1, int(request.args.get("page") or 1)), pages)
+    except ValueError:
+        page = 1
+    shown = tickets[(page - 1) * REVIEW_PAGE_SIZE:page * REVIEW_PAGE_SIZE]
+    return render(request, "review_list.html", tickets=shown, total=len(tickets),
+                  filters=filters, page=page, pages=pages,
+                  previous=_page_link(filters, page - 1) if page > 1 else None,
+                  next=_page_link(filters, page + 1) if page < pages else None,
+                  reviews=console.reviews.for_tickets(t.id for t in shown),
                   counsellors=console.accounts.all())
 
 

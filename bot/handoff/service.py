@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Engine
 
@@ -37,15 +37,22 @@ class NotYours(PermissionError):
     """The counsellor tried to act on a conversation that is not (or no longer) theirs."""
 
 
+def status_message(ticket: Ticket, position: int, recent_waits: Sequence[timedelta],
+                   now: datetime, max_wait: timedelta) -> Message:
+    """The place-in-queue message: place, estimate, time left, and how to stop."""
+    estimate = messages.estimate_wait(position, recent_waits)
+    time_left = max(ticket.created_at + max_wait - now, timedelta(minutes=1))
+    return messages.queue_status(position, estimate, time_left)
+
+
 def waiting_status(queue: HandoffQueue, ticket: Ticket, now: datetime,
                    max_wait: timedelta) -> Optional[Message]:
-    """The place-in-queue message for a waiting ticket; None when it no longer waits."""
+    """The place-in-queue message for one waiting ticket; None when it no longer waits."""
     position = queue.position(ticket.id)
     if position is None:
         return None
-    estimate = messages.estimate_wait(position, queue.recent_pickup_waits(now, ESTIMATE_WINDOW))
-    time_left = max(ticket.created_at + max_wait - now, timedelta(minutes=1))
-    return messages.queue_status(position, estimate, time_left)
+    return status_message(ticket, position, queue.recent_pickup_waits(now, ESTIMATE_WINDOW),
+                          now, max_wait)
 
 
 def wants_to_stop(intent: Optional[str], text: str) -> bool:
@@ -112,8 +119,11 @@ class HandoffService:
                 await self._give_up(ticket, now, closed)
             else:
                 await self._read_while_waiting(ticket, now)
-        for ticket in self.queue.waiting():
-            await self._announce(ticket, now)
+        # One read of the queue and of the recent pick-ups for all announcements: this round
+        # runs on the console's event loop every few seconds.
+        recent_waits = self.queue.recent_pickup_waits(now, ESTIMATE_WINDOW)
+        for position, ticket in enumerate(self.queue.waiting(), start=1):
+            await self._announce(ticket, position, recent_waits, now)
 
     async def _give_up(self, ticket: Ticket, now: datetime, chat_closed: bool) -> None:
         if not self.queue.give_up(ticket.id, now):
@@ -142,11 +152,8 @@ class HandoffService:
             await self._deliver(ticket.conversation_id, messages.as_bot_events(
                 [messages.acute_while_waiting()], _WORKER))
 
-    async def _announce(self, ticket: Ticket, now: datetime) -> None:
-        status = waiting_status(self.queue, ticket, now, self.max_wait)
-        position = self.queue.position(ticket.id)
-        if status is None or position is None:
-            return
+    async def _announce(self, ticket: Ticket, position: int, recent_waits: Sequence[timedelta],
+                        now: datetime) -> None:
         last = self._announced.get(ticket.id)
         if last is None and now - ticket.created_at < REMIND_EVERY:
             # The bot told the place at the handoff itself; only changes from here on.
@@ -155,6 +162,7 @@ class HandoffService:
         if last is not None and last[0] == position and now - last[1] < REMIND_EVERY:
             return
         self._announced[ticket.id] = (position, now)
+        status = status_message(ticket, position, recent_waits, now, self.max_wait)
         await self._deliver(ticket.conversation_id, messages.as_bot_events([status], _WORKER))
 
     async def _resume(self, ticket: Ticket, message: Message) -> None:

@@ -119,6 +119,10 @@ def since_last_pause(engine: Engine, conversation_id: str) -> List[Entry]:
     """Everything after the bot last paused (while the person waits for a counsellor).
 
     Event order, not clocks: the action server's and the console's clocks may differ."""
-    entries = read_transcript(engine, conversation_id)
-    pauses = [index for index, entry in enumerate(entries) if entry.kind == PAUSE]
-    return entries[pauses[-1] + 1:] if pauses else []
+    last_pause = (sa.select(sa.func.max(events.c.id))
+                  .where(events.c.sender_id == conversation_id, events.c.type_name == PAUSE))
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table("events"):
+            return []
+        pause_id = connection.execute(last_pause).scalar()
+    return [] if pause_id is None else read_transcript(engine, conversation_id, pause_id)

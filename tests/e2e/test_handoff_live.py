@@ -73,7 +73,8 @@ def add_counsellor(database_url: str, username: str, name: str, *flags: str) -> 
     assert result.returncode == 0, result.stderr
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def stack(request, tmp_path_factory) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
