@@ -75,7 +75,8 @@ class HandoffService:
 
     # --- counsellor actions ------------------------------------------------------------------
     async def claim(self, ticket_id: int, username: str, display_name: str) -> bool:
-        """True if this counsellor got the conversation (and the person was told)."""
+        """True if this counsellor got the conversation; the person is told (now, or as soon
+        as Rasa takes it)."""
         if not self.queue.claim(ticket_id, username, self.clock()):
             return False
         ticket = self.queue.get(ticket_id)
