@@ -34,6 +34,13 @@ def create_tables(engine: Engine) -> None:
     store.metadata.create_all(engine)
 
 
+def to_utc(moment: datetime) -> datetime:
+    """A time-zone-aware moment in UTC; naive datetimes are refused (their zone is a guess)."""
+    if moment.tzinfo is None:
+        raise ValueError("a time-zone-aware datetime is required")
+    return moment.astimezone(timezone.utc)
+
+
 def aware(moment: Optional[datetime]) -> Optional[datetime]:
     """SQLite hands back naive datetimes; we always store UTC, so say so."""
     if moment is not None and moment.tzinfo is None:

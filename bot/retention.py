@@ -33,14 +33,16 @@ import argparse
 import logging
 import sys
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.console.store import audit_log, reviews, sessions
+from bot.db import to_utc as _utc
 from bot.handoff.queue import CLOSED, tickets
+from bot.handoff.transcript import events  # Rasa's table; we read and delete its rows
 from bot.settings import RetentionSettings
 
 logger = logging.getLogger(__name__)
@@ -51,17 +53,6 @@ BATCH_SIZE = 500
 # Console sessions end after at most `console.session_max_hours` (at most 24), so one that
 # has not been seen for a day is dead; the row only shows who was logged in when.
 SESSION_KEEP = timedelta(days=1)
-
-# Rasa's SQLTrackerStore table, declared with only the columns we use. Its own MetaData, which
-# is never passed to create_all: the table belongs to Rasa, we only read and delete rows.
-_rasa_metadata = sa.MetaData()
-events = sa.Table(
-    "events", _rasa_metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255), nullable=False),
-    sa.Column("timestamp", sa.Float),  # unix seconds
-)
-
 
 @dataclass(frozen=True)
 class PurgeReport:
@@ -88,13 +79,6 @@ class _Counts:
 
     def report(self) -> PurgeReport:
         return PurgeReport(**self.values)
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite stores DateTime columns as naive UTC text, so compare with UTC values only.
-    if moment.tzinfo is None:
-        raise ValueError("a time-zone-aware datetime is required")
-    return moment.astimezone(timezone.utc)
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterator[List[Any]]:

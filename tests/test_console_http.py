@@ -146,6 +146,19 @@ def test_only_the_owner_and_team_leads_see_a_live_chat(console):
     assert logged_in(base, "bram").reply(ticket.id, "ik ook").status_code == 409
 
 
+def test_reading_a_whole_transcript_over_the_api_is_logged_and_live_only(console):
+    base, queue, engine, _ = console
+    ticket = new_ticket(queue, "api-1")
+    logged_in(base, "anna").claim(ticket.id)
+    lea = logged_in(base, "lea")
+    assert lea.get(f"/api/tickets/{ticket.id}/transcript").status_code == 200
+    assert lea.get(f"/api/tickets/{ticket.id}/transcript", params={"after": 5}).status_code == 200
+    reads = [e for e in AuditLog(engine, None).entries(actor="lea", ticket_id=ticket.id)]
+    assert [e.action for e in reads] == ["open_chat"]  # the full read, not each poll
+    queue.end(ticket.id, datetime(2026, 11, 30, 9, 30, tzinfo=timezone.utc))
+    assert lea.get(f"/api/tickets/{ticket.id}/transcript").status_code == 403  # review page
+
+
 def test_bad_input_gets_a_clear_answer(console):
     base, queue, *_ = console
     ticket = new_ticket(queue, "bad-1")

@@ -178,12 +178,17 @@ async def chat_page(request: Request, ticket_id: int) -> HTTPResponse:
 async def transcript_api(request: Request, ticket_id: int) -> HTTPResponse:
     console, session = _console(request), request.ctx.session
     ticket = _ticket_or_404(request, ticket_id)
-    if not _may_read_live(session, ticket):
+    # Live chats only (and the owner's own chat just after it ended): past ones are read on
+    # the review page, which logs the reading.
+    live = ticket.status == CLAIMED or ticket.claimed_by == session.counsellor.username
+    if not (live and _may_read_live(session, ticket)):
         return response.json({"error": "Dit gesprek is niet van jou."}, status=403)
     try:
         after = max(0, int(request.args.get("after", "0")))
     except ValueError:
         return response.json({"error": "after moet een getal zijn"}, status=400)
+    if after == 0:  # a whole transcript: a reading like opening the chat page
+        console.audit.record(session.counsellor.username, store.OPEN_CHAT, ticket_id)
     entries = read_transcript(console.queue.engine, ticket.conversation_id, after_id=after)
     return response.json({"status": ticket.status, "entries": [
         dict(e.as_json(), time=labels.local_time(console.timezone, e.at))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Mapping, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.db import aware
+from bot.db import to_utc as _utc  # every stored time is UTC
 
 WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
 ENDED, WITHDRAWN, NOT_PICKED_UP = "ended", "withdrawn", "not_picked_up"
@@ -65,12 +66,6 @@ def priority_of(summary: Mapping[str, Any]) -> int:
     if summary.get("children_involved") == "ja":
         return PRIORITY_CHILDREN
     return PRIORITY_OTHER
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("a time-zone-aware datetime is required")
-    return moment.astimezone(timezone.utc)
 
 
 def _ticket(row: Any) -> Ticket:
