@@ -53,7 +53,7 @@ def queue_status(position: int, estimate: Optional[timedelta],
     elif estimate < time_left:
         lines.append(f"Het duurt naar verwachting ongeveer {_minutes_text(_minutes(estimate))}.")
     else:
-        lines.append("Het is nu druk. Het kan langer duren dan je nog wacht.")
+        lines.append("Het is nu druk, dus het kan langer duren.")
     lines.append(f"Is er binnen {left} geen medewerker vrij? Dan hoor je dat van mij.")
     lines.append("Wil je niet meer wachten? Druk op 'Stop met wachten' of typ 'stop'.")
     return Message(" ".join(lines), buttons=(STOP_WAITING_BUTTON,))
@@ -61,8 +61,8 @@ def queue_status(position: int, estimate: Optional[timedelta],
 
 def counsellor_joined(display_name: str) -> Message:
     return Message(f"Je praat nu met {display_name}, een medewerker van Veilig Thuis. "
-                   "Wat je mij vertelde, heeft "
-                   f"{display_name} gelezen. Je kunt gewoon verder typen.")
+                   f"{display_name} kan lezen wat je mij vertelde, dus je hoeft het niet "
+                   "opnieuw te vertellen. Je kunt gewoon verder typen.")
 
 
 def counsellor_ended() -> Message:
