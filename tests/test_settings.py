@@ -47,6 +47,7 @@ def write(tmp_path):
 def no_settings_env(monkeypatch):
     monkeypatch.delenv(SETTINGS_ENV_VAR, raising=False)
     monkeypatch.delenv("VT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("VT_RASA_URL", raising=False)
 
 
 # --- the real file -------------------------------------------------------------------------
@@ -265,3 +266,35 @@ def test_bad_handoff_settings_are_refused(write, old, new, expected):
 def test_database_url_env_var_overrides_the_file(monkeypatch):
     monkeypatch.setenv("VT_DATABASE_URL", "postgresql://vt@db.invalid/veilig_thuis")
     assert load_settings(REAL_SETTINGS).handoff.database_url == "postgresql://vt@db.invalid/veilig_thuis"
+
+
+# --- the console and retention sections --------------------------------------------------------
+
+def test_real_console_and_retention_settings():
+    settings = load_settings(REAL_SETTINGS)
+    console, retention = settings.console, settings.retention
+    assert (console.host, console.port, console.rasa_url) == ("127.0.0.1", 5080, "http://localhost:5005")
+    assert (console.session_idle_minutes, console.session_max_hours) == (60, 12)
+    assert (console.lockout_after_failures, console.lockout_minutes) == (5, 15)
+    assert console.secure_cookies is True
+    assert (retention.transcript_days, retention.bot_only_days, retention.audit_days) == (90, 7, 365)
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("port: 5080", "port: 70000", "console.port"),
+    ("rasa_url: http://localhost:5005", "rasa_url: localhost:5005", "console.rasa_url"),
+    ("secure_cookies: true", "secure_cookies: ja", "secure_cookies"),
+    ("lockout_after_failures: 5", "lockout_after_failures: 0", "lockout_after_failures"),
+    ("console:\n", "consol:\n", "console"),
+    ("transcript_days: 90", "transcript_days: -1", "transcript_days"),
+    ("bot_only_days: 7", "bot_only_days: zeven", "bot_only_days"),
+    ("retention:\n", "retentie:\n", "retention"),
+])
+def test_bad_console_and_retention_settings_are_refused(write, old, new, expected):
+    with pytest.raises(SettingsError, match=expected):
+        load_settings(write(variant(old, new)))
+
+
+def test_rasa_url_env_var_overrides_the_file(monkeypatch):
+    monkeypatch.setenv("VT_RASA_URL", "http://rasa.internal:5005/")
+    assert load_settings(REAL_SETTINGS).console.rasa_url == "http://rasa.internal:5005"
