@@ -21,12 +21,10 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,8 +48,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # Rasa 3.6 uses SQLAlchemy 1.4
 
+# The process and machine helpers of the bot's benchmark (scripts/bench.py, beside this file).
+from bench import machine_info, port_busy, read_proc, stop  # noqa: E402
 from bot.benchmark import (  # noqa: E402
-    cpu_model, descendants, fmt, mem_total_mb, parent_pid, percentile, status_kb,
+    descendants, fmt, parent_pid, percentile, status_kb,
 )
 
 HOST = "127.0.0.1"  # all traffic stays on this machine
@@ -65,7 +65,6 @@ SEED = 20261130
 
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 30.0
-STOP_TIMEOUT_S = 15.0
 TOTAL_BUDGET_S = 300  # a hard stop for the whole run (it normally takes under 2 minutes)
 QUEUE_EVERY_S = 3.0  # static/console.js: the queue page polls /api/queue every 3 s
 TRANSCRIPT_EVERY_S = 2.0  # and the chat page polls the transcript every 2 s
@@ -596,12 +595,6 @@ class _StandInHandler(BaseHTTPRequestHandler):
 # ------------------------------------------------------------------------------ console process
 
 
-def port_busy(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(1.0)
-        return s.connect_ex((HOST, port)) == 0
-
-
 def start_console(url: str, log: Path) -> subprocess.Popen:
     env = dict(os.environ)
     env.update({"VT_DATABASE_URL": url, "VT_CONSOLE_PORT": str(CONSOLE_PORT),
@@ -625,30 +618,6 @@ def start_console(url: str, log: Path) -> subprocess.Popen:
     stop(proc)
     tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:]) if log.exists() else ""
     raise StartError(f"the console did not answer within {START_TIMEOUT_S:.0f} s:\n{tail}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the process group we started, SIGKILL it if it lingers."""
-    if proc.poll() is not None:
-        return
-    for sig, wait_s in ((signal.SIGTERM, STOP_TIMEOUT_S), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)  # pgid == pid thanks to start_new_session
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def read_proc(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 def process_tree(root: int) -> List[int]:
@@ -913,16 +882,6 @@ def bench_console(data: Dataset, profile: Profile, tmp: Path, results: Results) 
 
 
 # ------------------------------------------------------------------------------ report
-
-
-def machine_info() -> Dict[str, object]:
-    return {
-        "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "nproc": len(os.sched_getaffinity(0)),
-        "memory_total_mb": round(mem_total_mb(read_proc("/proc/meminfo"))),
-        "cpu_model": cpu_model(read_proc("/proc/cpuinfo")),
-        "python": platform.python_version(),
-    }
 
 
 def thousands(n: float) -> str:
