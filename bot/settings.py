@@ -18,6 +18,8 @@ SETTINGS_ENV_VAR = "VT_SETTINGS"
 DATABASE_URL_ENV_VAR = "VT_DATABASE_URL"
 # Overrides console.rasa_url (tests and other deployments run Rasa elsewhere).
 RASA_URL_ENV_VAR = "VT_RASA_URL"
+# Overrides site.quick_exit_url (tests use a local page: there is no internet there).
+QUICK_EXIT_URL_ENV_VAR = "VT_QUICK_EXIT_URL"
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -68,11 +70,23 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    # The information page with the chat widget (`make run`: http://localhost:8000/).
+    host: str
+    port: int
+    # Where the widget's browser reaches Rasa's socket.io channel.
+    socket_url: str
+    # Where "Snel weg" (quick exit) sends the visitor: a neutral website.
+    quick_exit_url: str
+
+
+@dataclass(frozen=True)
 class Settings:
     chat: ChatSettings
     handoff: HandoffSettings
     console: ConsoleSettings
     retention: RetentionSettings
+    site: SiteSettings
 
 
 def known_holiday_names() -> FrozenSet[str]:
@@ -101,7 +115,8 @@ def load_settings(path: Optional[Path] = None) -> Settings:
     try:
         return Settings(chat=_parse_chat(raw["chat"]), handoff=_parse_handoff(raw.get("handoff")),
                         console=_parse_console(raw.get("console")),
-                        retention=_parse_retention(raw.get("retention")))
+                        retention=_parse_retention(raw.get("retention")),
+                        site=_parse_site(raw.get("site")))
     except SettingsError as exc:
         raise SettingsError(f"{path}: {exc}") from exc
 
@@ -154,6 +169,21 @@ def _parse_console(raw: Any) -> ConsoleSettings:
         lockout_minutes=_whole_number(raw, "lockout_minutes", "console", 1, 24 * 60),
         secure_cookies=raw["secure_cookies"],
     )
+
+
+def _parse_site(raw: Any) -> SiteSettings:
+    if not isinstance(raw, dict):
+        raise SettingsError("expected a 'site:' section (host, port, socket_url)")
+    host, socket_url = raw.get("host"), raw.get("socket_url")
+    if not isinstance(host, str) or not host:
+        raise SettingsError("site.host must be a host name or address such as 127.0.0.1")
+    if not isinstance(socket_url, str) or not socket_url.startswith(("http://", "https://")):
+        raise SettingsError("site.socket_url must be an http(s) URL such as http://localhost:5005")
+    exit_url = os.environ.get(QUICK_EXIT_URL_ENV_VAR) or raw.get("quick_exit_url")
+    if not isinstance(exit_url, str) or not exit_url.startswith(("http://", "https://")):
+        raise SettingsError("site.quick_exit_url must be an http(s) URL of a neutral website")
+    return SiteSettings(host=host, port=_whole_number(raw, "port", "site", 1, 65535),
+                        socket_url=socket_url.rstrip("/"), quick_exit_url=exit_url)
 
 
 def _parse_retention(raw: Any) -> RetentionSettings:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start everything on the embedded defaults (SQLite under var/, one process each): the action
-# server (5055), the counsellor console with its handoff worker (5080) and the Rasa server
-# (5005). Ctrl-C stops all three.
+# server (5055), the counsellor console with its handoff worker (5080), the website with the
+# chat widget (8000) and the Rasa server (5005). Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false  # nothing leaves this machine
@@ -27,13 +27,16 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
 pids+=($!)
 .venv/bin/python -m bot.console >var/console.log 2>&1 &
 pids+=($!)
+.venv/bin/python -m bot.site >var/site.log 2>&1 &
+pids+=($!)
 
 accounts=$(.venv/bin/python -m bot.console.manage list | wc -l)
 cat <<MSG
 
   Veilig Thuis chat assistant is starting (model load takes about 20 seconds).
 
-  Talk to it:
+  Open the website with the chat widget: http://localhost:8000/
+  Talk to it in other ways:
     - REST:      curl -s localhost:5005/webhooks/rest/webhook \\
                    -d '{"sender": "demo", "message": "ik hoor elke avond gegil bij de buren"}'
     - terminal:  make shell   (in another terminal)
@@ -41,7 +44,8 @@ cat <<MSG
   Counsellor console: http://localhost:5080/  (${accounts} account(s); add one with
     make counsellor LOGIN=anna NAME=Anna   in another terminal)
   Try a handoff outside opening hours: VT_FAKE_NOW=2026-11-30T10:00:00+01:00 make run
-  Logs: var/actions.log, var/console.log, and this terminal (Rasa server). Ctrl-C stops all.
+  Logs: var/actions.log, var/console.log, var/site.log, and this terminal (Rasa server).
+  Ctrl-C stops all.
 
 MSG
 .venv/bin/rasa run --enable-api --auth-token "$VT_RASA_TOKEN" --interface 127.0.0.1 --port 5005 \

@@ -52,3 +52,17 @@ if ! .venv/bin/python -c 'import nl_core_news_sm' >/dev/null 2>&1 && [ ! -f var/
 fi
 mkdir -p var
 .venv/bin/python scripts/prepare_spacy.py --target var/spacy_nl 2>/dev/null
+
+# The website widget's browser dependencies (socket.io-client) from the npm registry, into
+# web/node_modules (never committed; the page serves them itself, no CDN).
+web_stamp=web/node_modules/.package-lock.sha256
+web_wanted=$(sha256sum web/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$web_stamp" 2>/dev/null)" != "$web_wanted" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm (Node.js 18 or newer) is needed for the website widget: apt-get install nodejs npm" >&2
+    exit 1
+  fi
+  echo "Installing the widget's npm packages"
+  npm ci --prefix web --no-audit --no-fund --loglevel=error
+  echo "$web_wanted" > "$web_stamp"
+fi

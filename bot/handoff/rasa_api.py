@@ -35,10 +35,11 @@ class RasaClient:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT)
         return self._session
 
-    async def append(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
-        """Append events; bot events are also sent to the person through their channel."""
-        params = {"execute_side_effects": "true", "output_channel": "latest",
-                  "include_events": "NONE"}
+    async def append(self, conversation_id: str, events: List[Dict[str, Any]],
+                     side_effects: bool = True) -> None:
+        """Append events; with side effects, bot events also go to the person's channel."""
+        params = {"execute_side_effects": "true" if side_effects else "false",
+                  "output_channel": "latest", "include_events": "NONE"}
         if self._token:
             params["token"] = self._token
         url = f"{self._base_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"

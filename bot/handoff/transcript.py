@@ -96,6 +96,8 @@ def _entry(row: Any) -> Optional[Entry]:
     metadata = data.get("metadata") or {}
     buttons = tuple(str(button.get("title", "")) for button in
                     (data.get("data") or {}).get("buttons") or [] if isinstance(button, dict))
+    if metadata.get("author") == SYSTEM:  # e.g. "the person left", written by the website
+        return Entry(row.id, at, SYSTEM, text, row.type_name)
     if metadata.get("author") == COUNSELLOR:
         return Entry(row.id, at, COUNSELLOR, text, row.type_name,
                      author_name=metadata.get("counsellor_name"))
