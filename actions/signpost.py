@@ -12,6 +12,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import get_clock, get_max_wait, get_queue, get_schedule
+from bot.handoff.messages import handoff_signal
 from bot.handoff.service import waiting_status
 from bot.schedule import describe_opening
 from bot.summary import build_summary, offer_was_accepted
@@ -95,4 +96,7 @@ class ActionHandoff(Action):
         if status is not None:
             # Place, estimate and a way to stop; the console's worker sends the updates.
             dispatcher.utter_message(text=status.text, buttons=list(status.buttons))
+        signal = handoff_signal(channel, "waiting", position=queue.position(ticket.id))
+        if signal is not None:  # the website widget shows the waiting state
+            dispatcher.utter_message(json_message=signal)
         return [ConversationPaused()]

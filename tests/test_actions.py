@@ -90,6 +90,14 @@ async def test_handoff_queues_a_ticket_sends_summary_and_pauses(at, make_tracker
     assert [e["event"] for e in events] == ["pause"]
 
 
+async def test_handoff_on_the_website_also_signals_the_waiting_state(at, make_tracker, queue):
+    at(MONDAY_MORNING)
+    events_in = [dict(event, input_channel="socketio") if event["event"] == "user" else event
+                 for event in ACCEPTED]
+    messages, _ = await run(ActionHandoff(), make_tracker({}, events_in))
+    assert messages[-1]["custom"] == {"data": {"handoff": "waiting", "position": 1}}
+
+
 async def test_handoff_without_offer_does_nothing(at, make_tracker):
     at(MONDAY_MORNING)
     events_in = [action_event("utter_greet"), action_event("action_listen"), user_event("/affirm", "affirm")]

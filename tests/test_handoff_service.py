@@ -255,3 +255,33 @@ def test_queue_status_is_honest_about_what_it_knows():
 ])
 def test_wants_to_stop(intent, text, expected):
     assert wants_to_stop(intent, text) is expected
+
+
+async def test_the_widget_gets_state_signals_and_other_channels_only_texts(world):
+    service, clock, rasa, url = world
+    web = await waiting_conversation(url, service, "web")  # socket.io
+    await th.append(url, "tg", [th.user("hallo"), th.pause()])
+    telegram = service.queue.create("tg", "telegram", SUMMARY, clock())
+    await service.claim(web.id, "anna", "Anna")
+    await service.claim(telegram.id, "bram", "Bram")
+    await service.end(web.id, "anna")
+
+    def customs(conversation_id):
+        return [e["data"].get("custom") for cid, events in rasa.sent if cid == conversation_id
+                for e in events if e["event"] == "bot" and e["data"].get("custom")]
+
+    assert customs("web") == [{"data": {"handoff": "claimed", "counsellor": "Anna"}},
+                              {"data": {"handoff": "ended"}}]
+    assert customs("tg") == [] and rasa.texts("tg")  # texts, never a custom payload
+
+
+async def test_waiting_people_on_the_website_get_their_place_as_a_signal(world):
+    service, clock, rasa, url = world
+    first = await waiting_conversation(url, service, "c1")
+    await waiting_conversation(url, service, "c2")
+    await service.tick()
+    await service.claim(first.id, "anna", "Anna")
+    await service.tick()
+    [event] = rasa.sent[-1][1]
+    assert event["data"]["custom"] == {"data": {"handoff": "waiting", "position": 1}}
+    assert event["data"]["buttons"] == [messages.STOP_WAITING_BUTTON]

@@ -11,7 +11,7 @@ import math
 import statistics
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 # Fewer recent pick-ups than this and an average says little: we say we don't know.
 MIN_SAMPLES_FOR_ESTIMATE = 3
@@ -91,11 +91,29 @@ def acute_while_waiting() -> Message:
                    "gezet in de wachtrij.")
 
 
-def as_bot_events(messages: List[Message], metadata: Dict[str, str]) -> List[Dict]:
-    """Rasa `bot` events for POST /conversations/{id}/tracker/events."""
+def as_bot_events(messages: List[Message], metadata: Dict[str, str],
+                  signal: Optional[Dict[str, Any]] = None) -> List[Dict]:
+    """Rasa `bot` events for POST /conversations/{id}/tracker/events. A `signal` (see
+    `handoff_signal`) rides along with the last message as a custom payload."""
     events = []
     for message in messages:
-        data = {"buttons": list(message.buttons)} if message.buttons else {}
+        data: Dict[str, Any] = {"buttons": list(message.buttons)} if message.buttons else {}
         events.append({"event": "bot", "text": message.text, "data": data,
                        "metadata": dict(metadata)})
+    if signal is not None and events:
+        events[-1]["data"]["custom"] = signal
     return events
+
+
+# Channels whose Rasa output can carry a custom payload safely. Rasa 3.6's socket.io output
+# emits it as keyword arguments of `sio.emit`, hence the {"data": ...} shape; Twilio's output
+# would send it as a message and fail, so other channels get the texts only.
+SIGNAL_CHANNELS = frozenset({"socketio"})
+
+
+def handoff_signal(channel: Optional[str], state: str, **details: Any) -> Optional[Dict[str, Any]]:
+    """What the website widget needs to show the handoff's state (waiting, claimed, ended,
+    not_picked_up, withdrawn); None for channels that cannot take it."""
+    if channel not in SIGNAL_CHANNELS:
+        return None
+    return {"data": {"handoff": state, **details}}

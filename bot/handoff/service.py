@@ -82,7 +82,8 @@ class HandoffService:
         ticket = self.queue.get(ticket_id)
         self._announced.pop(ticket_id, None)
         await self._deliver(ticket.conversation_id, messages.as_bot_events(
-            [messages.counsellor_joined(display_name)], _WORKER))
+            [messages.counsellor_joined(display_name)], _WORKER,
+            messages.handoff_signal(ticket.channel, "claimed", counsellor=display_name)))
         return True
 
     def owned(self, ticket_id: int, username: str) -> Ticket:
@@ -105,8 +106,8 @@ class HandoffService:
         ticket = self.owned(ticket_id, username)
         # Rasa first: if it is down, the ticket stays claimed and the counsellor can try again,
         # instead of leaving the person in a paused conversation nobody owns.
-        await self.rasa.append(ticket.conversation_id, [{"event": "resume"}] +
-                               messages.as_bot_events([messages.counsellor_ended()], _WORKER))
+        await self.rasa.append(ticket.conversation_id, [{"event": "resume"}] + messages.as_bot_events(
+            [messages.counsellor_ended()], _WORKER, messages.handoff_signal(ticket.channel, "ended")))
         self.queue.end(ticket_id, self.clock())
 
     # --- the worker --------------------------------------------------------------------------
@@ -132,7 +133,7 @@ class HandoffService:
         next_opening = (describe_opening(self.schedule.next_opening(now), now)
                         if chat_closed else None)
         self._announced.pop(ticket.id, None)
-        await self._resume(ticket, messages.not_picked_up(next_opening))
+        await self._resume(ticket, messages.not_picked_up(next_opening), "not_picked_up")
 
     async def _read_while_waiting(self, ticket: Ticket, now: datetime) -> None:
         since_pause = since_last_pause(self.engine, ticket.conversation_id)
@@ -146,7 +147,7 @@ class HandoffService:
                for entry in said):
             if self.queue.withdraw(ticket.id, now):
                 self._announced.pop(ticket.id, None)
-                await self._resume(ticket, messages.stopped_waiting())
+                await self._resume(ticket, messages.stopped_waiting(), "withdrawn")
             return
         if any(entry.understood and entry.understood.acute for entry in said) \
                 and self.queue.escalate(ticket.id):
@@ -164,11 +165,12 @@ class HandoffService:
             return
         self._announced[ticket.id] = (position, now)
         status = status_message(ticket, position, recent_waits, now, self.max_wait)
-        await self._deliver(ticket.conversation_id, messages.as_bot_events([status], _WORKER))
+        await self._deliver(ticket.conversation_id, messages.as_bot_events(
+            [status], _WORKER, messages.handoff_signal(ticket.channel, "waiting", position=position)))
 
-    async def _resume(self, ticket: Ticket, message: Message) -> None:
-        await self._deliver(ticket.conversation_id, [{"event": "resume"}] +
-                            messages.as_bot_events([message], _WORKER))
+    async def _resume(self, ticket: Ticket, message: Message, state: str) -> None:
+        await self._deliver(ticket.conversation_id, [{"event": "resume"}] + messages.as_bot_events(
+            [message], _WORKER, messages.handoff_signal(ticket.channel, state)))
 
     async def _deliver(self, conversation_id: str, events: List[dict]) -> None:
         try:

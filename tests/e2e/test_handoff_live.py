@@ -162,6 +162,9 @@ async def test_person_and_counsellor_talk_in_the_same_chat(stack: Stack):
         assert "0800-2000" in closing and "112" in closing
         assert stack.tracker(person.session_id)["paused"] is False
         await person.say_and_wait("bedankt", lambda t: bool(t))  # the bot answers again
+        signals = [m["handoff"] for m in person.received if "handoff" in m]
+        assert signals == ["waiting", "claimed", "ended"]  # for the widget's states
+        assert {"handoff": "claimed", "counsellor": "Anna"} in person.received
 
         authors = {e["author"] for e in (await asyncio.to_thread(anna.transcript, row["id"]))["entries"]}
         assert authors == {"person", "bot", "counsellor", "system"}
