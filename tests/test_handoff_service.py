@@ -29,10 +29,12 @@ class RecordingRasa:
         self.sent: List[Tuple[str, List[Dict[str, Any]]]] = []
         self.down = False
 
-    async def append(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
+    async def append(self, conversation_id: str, events: List[Dict[str, Any]],
+                     side_effects: bool = True) -> None:
         if self.down:
             raise RasaUnavailable("Rasa answered HTTP 503")
         self.sent.append((conversation_id, events))
+        self.quiet = not side_effects  # the last call's: nothing sent to the person
 
     def texts(self, conversation_id: str) -> List[str]:
         return [e["text"] for cid, events in self.sent if cid == conversation_id
