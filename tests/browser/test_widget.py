@@ -9,7 +9,6 @@ states go to var/screenshots/widget-*.png.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from bot.handoff.queue import HandoffQueue
-from tests.browser.conftest import VIEWPORT
 from tests.e2e.conftest import STAFFED
 from tests.e2e.console_client import ConsoleClient
 from tests.e2e.servers import (E2E_TOKEN, MODEL, ROOT, VENV_BIN, Server, _env, _wait_until_up,
