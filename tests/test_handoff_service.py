@@ -101,7 +101,7 @@ async def test_end_resumes_the_bot_with_a_closing_message(world):
     ticket = await waiting_conversation(url, service, "c1")
     await service.claim(ticket.id, "anna", "Anna")
     await service.end(ticket.id, "anna")
-    assert rasa.kinds("c1")[-2:] == ["resume", "bot"]
+    assert rasa.kinds("c1")[-3:] == ["resume", "bot", "action"]  # then the bot listens
     assert "0800-2000" in rasa.texts("c1")[-1] and "112" in rasa.texts("c1")[-1]
     closed = service.queue.get(ticket.id)
     assert closed.status == CLOSED and closed.close_reason == ENDED
@@ -150,7 +150,7 @@ async def test_stop_waiting_withdraws_and_brings_the_bot_back(world, said):
     ticket = await waiting_conversation(url, service, "c1", extra=[said])
     await service.tick()
     assert service.queue.get(ticket.id).close_reason == WITHDRAWN
-    assert rasa.kinds("c1") == ["resume", "bot"]
+    assert rasa.kinds("c1") == ["resume", "bot", "action"]
     assert rasa.texts("c1") == [messages.stopped_waiting().text]
 
 
@@ -212,7 +212,7 @@ async def test_messages_rasa_did_not_take_are_delivered_later(world):
     assert service.queue.get(ticket.id).status == CLOSED and rasa.sent == []
     rasa.down = False
     await service.tick()
-    assert rasa.kinds("c1") == ["resume", "bot"]
+    assert rasa.kinds("c1") == ["resume", "bot", "action"]
 
 
 async def test_transcript_has_every_author_in_order_and_polls_from_an_id(world):

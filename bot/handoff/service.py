@@ -55,6 +55,13 @@ def waiting_status(queue: HandoffQueue, ticket: Ticket, now: datetime,
                           now, max_wait)
 
 
+def resume_events(bot_events: List[dict]) -> List[dict]:
+    """Give the conversation back to the bot. The closing `action_listen` matters: the bot was
+    paused right after `action_handoff`, and Rasa's rules only match a person's message that
+    follows `action_listen`; without it the first message after a handoff gets the fallback."""
+    return [{"event": "resume"}, *bot_events, {"event": "action", "name": "action_listen"}]
+
+
 def wants_to_stop(intent: Optional[str], text: str) -> bool:
     return intent == STOP_INTENT or " ".join(text.lower().split()).strip(".!") in STOP_WORDS
 
@@ -106,8 +113,8 @@ class HandoffService:
         ticket = self.owned(ticket_id, username)
         # Rasa first: if it is down, the ticket stays claimed and the counsellor can try again,
         # instead of leaving the person in a paused conversation nobody owns.
-        await self.rasa.append(ticket.conversation_id, [{"event": "resume"}] + messages.as_bot_events(
-            [messages.counsellor_ended()], _WORKER, messages.handoff_signal(ticket.channel, "ended")))
+        await self.rasa.append(ticket.conversation_id, resume_events(messages.as_bot_events(
+            [messages.counsellor_ended()], _WORKER, messages.handoff_signal(ticket.channel, "ended"))))
         self.queue.end(ticket_id, self.clock())
 
     # --- the worker --------------------------------------------------------------------------
@@ -169,8 +176,8 @@ class HandoffService:
             [status], _WORKER, messages.handoff_signal(ticket.channel, "waiting", position=position)))
 
     async def _resume(self, ticket: Ticket, message: Message, state: str) -> None:
-        await self._deliver(ticket.conversation_id, [{"event": "resume"}] + messages.as_bot_events(
-            [message], _WORKER, messages.handoff_signal(ticket.channel, state)))
+        await self._deliver(ticket.conversation_id, resume_events(messages.as_bot_events(
+            [message], _WORKER, messages.handoff_signal(ticket.channel, state))))
 
     async def _deliver(self, conversation_id: str, events: List[dict]) -> None:
         try:

@@ -161,7 +161,8 @@ async def test_person_and_counsellor_talk_in_the_same_chat(stack: Stack):
         closing = await person.wait_for(lambda t: "afgesloten" in t, start)
         assert "0800-2000" in closing and "112" in closing
         assert stack.tracker(person.session_id)["paused"] is False
-        await person.say_and_wait("bedankt", lambda t: bool(t))  # the bot answers again
+        # The bot answers again, and understands: not a fallback after the handoff.
+        await person.say_and_wait("dank je wel", lambda t: "Graag gedaan" in t)
         signals = [m["handoff"] for m in person.received if "handoff" in m]
         assert signals == ["waiting", "claimed", "ended"]  # for the widget's states
         assert {"handoff": "claimed", "counsellor": "Anna"} in person.received
