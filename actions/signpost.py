@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import get_clock, get_max_wait, get_queue, get_schedule
 from bot.handoff.messages import handoff_signal
-from bot.handoff.service import waiting_status
+from bot.handoff.service import ESTIMATE_WINDOW, status_message
 from bot.schedule import describe_opening
 from bot.summary import build_summary, offer_was_accepted
 
@@ -84,7 +84,10 @@ class ActionHandoff(Action):
         try:
             queue = get_queue()
             ticket = queue.create(tracker.sender_id, channel, summary, now)
-            status = waiting_status(queue, ticket, now, get_max_wait())
+            position = queue.position(ticket.id)  # None: already with a counsellor
+            status = position and status_message(
+                ticket, position, queue.recent_pickup_waits(now, ESTIMATE_WINDOW), now,
+                get_max_wait())
         except SQLAlchemyError as exc:
             # Only the class name: SQLAlchemy's message would quote the summary, and with it
             # what the person wrote.
@@ -93,10 +96,10 @@ class ActionHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_failed")
             return []
         dispatcher.utter_message(response="utter_handoff_started")
-        if status is not None:
+        if status:
             # Place, estimate and a way to stop; the console's worker sends the updates.
             dispatcher.utter_message(text=status.text, buttons=list(status.buttons))
-        signal = handoff_signal(channel, "waiting", position=queue.position(ticket.id))
-        if signal is not None:  # the website widget shows the waiting state
+        signal = status and handoff_signal(channel, "waiting", position=position)
+        if signal:  # the website widget shows the waiting state
             dispatcher.utter_message(json_message=signal)
         return [ConversationPaused()]

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+# The intent of a message about danger now (DIET's, or set by the triage component).
+ACUTE_INTENT = "acute_danger"
+
 _NOW = r"(?:op dit moment|op dit ogenblik|op het moment|momenteel|terwijl ik dit (?:typ|schrijf)|right now|as we speak|at this moment)"
 _VIOLENCE = (
     r"(?:slaat|slaan|schopt|schoppen|trapt|wurgt|wurgen|steekt|bedreigt|dreigt|sleurt|duwt|"

@@ -276,15 +276,22 @@ def _parse_dates(raw: Any) -> FrozenSet[date]:
     return frozenset(dates)
 
 
+def settings_or_exit(path: Optional[Path] = None) -> Settings:
+    """For the services' start-up: the settings, or a clear message and exit code 2."""
+    import sys
+
+    try:
+        return load_settings(path)
+    except SettingsError as exc:
+        print(f"Settings error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def main() -> None:
     """`python -m bot.settings [FILE]`: check the settings file and say what it means."""
     import sys
 
-    try:
-        settings = load_settings(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
-    except SettingsError as exc:
-        print(f"Settings error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    settings = settings_or_exit(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
     chat = settings.chat
     days = ", ".join(
         f"{WEEKDAYS[d]} {o:%H:%M}-{c:%H:%M}" for d, (o, c) in sorted(chat.opening_hours.items())

@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
-from bot.acute_cues import signals_acute_danger, signals_habitual
+from bot.acute_cues import ACUTE_INTENT, signals_acute_danger, signals_habitual
 
 CONCERN_TYPES = (
     "kindermishandeling",
@@ -134,7 +134,6 @@ NO_CONCERN = "_none"
 
 CONCERN_INTENT = "describe_concern"
 ROLE_INTENT = "inform_role"
-ACUTE_INTENT = "acute_danger"
 ENGLISH_INTENT = "speak_english"
 FALLBACK_INTENT = "nlu_fallback"
 # DIET is unsure or thinks this is off-topic, but the triage model is confident it is a concern.

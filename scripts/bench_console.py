@@ -49,9 +49,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # Rasa 3.6 uses SQLAlchemy 1.4
 
 # The process and machine helpers of the bot's benchmark (scripts/bench.py, beside this file).
-from bench import machine_info, port_busy, read_proc, stop  # noqa: E402
+from bench import machine_info, port_busy, process_parents, read_proc, stop  # noqa: E402
 from bot.benchmark import (  # noqa: E402
-    descendants, fmt, parent_pid, percentile, status_kb,
+    descendants, fmt, percentile, status_kb,
 )
 
 HOST = "127.0.0.1"  # all traffic stays on this machine
@@ -621,13 +621,7 @@ def start_console(url: str, log: Path) -> subprocess.Popen:
 
 
 def process_tree(root: int) -> List[int]:
-    parents: Dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            stat = read_proc(f"/proc/{entry}/stat")
-            if stat:
-                parents[int(entry)] = parent_pid(stat)
-    return sorted(descendants(parents, root))
+    return sorted(descendants(process_parents(), root))
 
 
 def cpu_seconds(pids: Sequence[int]) -> float:

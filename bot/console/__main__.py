@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from datetime import timedelta
 
 from bot.clock import clock_from_env
@@ -19,7 +18,7 @@ from bot.handoff.queue import HandoffQueue
 from bot.handoff.rasa_api import RasaClient
 from bot.handoff.service import HandoffService
 from bot.schedule import ChatSchedule
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, settings_or_exit
 
 RASA_TOKEN_ENV_VAR = "VT_RASA_TOKEN"
 
@@ -47,11 +46,7 @@ def build_console(settings: Settings) -> Console:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"Settings error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    settings = settings_or_exit()
     port = int(os.environ.get("VT_CONSOLE_PORT") or settings.console.port)
     app = create_app(build_console(settings))
     print(f"Counsellor console: http://{settings.console.host}:{port}/", flush=True)

@@ -23,6 +23,8 @@ from bot.db import aware, utc_clock
 from bot.console.store import COUNSELLOR, ROLES, TEAM_LEAD, counsellors, sessions
 
 MIN_PASSWORD_LENGTH = 12
+# How precisely a session's idle time is kept (a write per request would be wasted work).
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 # argon2-cffi's defaults follow RFC 9106's recommended low-memory profile (argon2id).
 _hasher = PasswordHasher()
@@ -184,8 +186,11 @@ class Sessions:
                     or now - aware(row.created_at) > self._max_age):
                 connection.execute(sessions.delete().where(sessions.c.token_hash == row.token_hash))
                 return None
-            connection.execute(sessions.update().where(sessions.c.token_hash == row.token_hash)
-                               .values(last_seen_at=now))
+            if now - aware(row.last_seen_at) >= LAST_SEEN_RESOLUTION:
+                # Not on every request: the chat page polls every 2 s.
+                connection.execute(sessions.update()
+                                   .where(sessions.c.token_hash == row.token_hash)
+                                   .values(last_seen_at=now))
         counsellor = self._accounts.get(row.username)
         return None if counsellor is None else Session(counsellor, row.csrf_token)
 

@@ -45,16 +45,6 @@ def status_message(ticket: Ticket, position: int, recent_waits: Sequence[timedel
     return messages.queue_status(position, estimate, time_left)
 
 
-def waiting_status(queue: HandoffQueue, ticket: Ticket, now: datetime,
-                   max_wait: timedelta) -> Optional[Message]:
-    """The place-in-queue message for one waiting ticket; None when it no longer waits."""
-    position = queue.position(ticket.id)
-    if position is None:
-        return None
-    return status_message(ticket, position, queue.recent_pickup_waits(now, ESTIMATE_WINDOW),
-                          now, max_wait)
-
-
 def resume_events(bot_events: List[dict]) -> List[dict]:
     """Give the conversation back to the bot. The closing `action_listen` matters: the bot was
     paused right after `action_handoff`, and Rasa's rules only match a person's message that
@@ -122,21 +112,21 @@ class HandoffService:
         """One round: retry owed messages, close what must close, tell people where they are."""
         now = self.clock()
         await self._retry_undelivered()
-        closed = not self.schedule.is_open(now)
+        if not self.schedule.is_open(now):
+            for ticket in self.queue.waiting():
+                if self.queue.give_up(ticket.id, now):  # else claimed a moment ago
+                    await self._tell_not_picked_up(ticket, now, chat_closed=True)
+        for ticket in self.queue.expire(now, self.max_wait):
+            await self._tell_not_picked_up(ticket, now, chat_closed=False)
         for ticket in self.queue.waiting():
-            if closed or now - ticket.created_at >= self.max_wait:
-                await self._give_up(ticket, now, closed)
-            else:
-                await self._read_while_waiting(ticket, now)
+            await self._read_while_waiting(ticket, now)
         # One read of the queue and of the recent pick-ups for all announcements: this round
         # runs on the console's event loop every few seconds.
         recent_waits = self.queue.recent_pickup_waits(now, ESTIMATE_WINDOW)
         for position, ticket in enumerate(self.queue.waiting(), start=1):
             await self._announce(ticket, position, recent_waits, now)
 
-    async def _give_up(self, ticket: Ticket, now: datetime, chat_closed: bool) -> None:
-        if not self.queue.give_up(ticket.id, now):
-            return  # claimed or withdrawn a moment ago
+    async def _tell_not_picked_up(self, ticket: Ticket, now: datetime, chat_closed: bool) -> None:
         next_opening = (describe_opening(self.schedule.next_opening(now), now)
                         if chat_closed else None)
         self._announced.pop(ticket.id, None)

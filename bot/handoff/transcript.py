@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.triage import ACUTE_INTENT
+from bot.acute_cues import ACUTE_INTENT
 
 PERSON, BOT, COUNSELLOR, SYSTEM = "person", "bot", "counsellor", "system"
 

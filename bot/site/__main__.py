@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 
 from bot.clock import clock_from_env
 from bot.db import create_engine, create_tables
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.rasa_api import RasaClient
 from bot.schedule import ChatSchedule
-from bot.settings import SettingsError, load_settings
+from bot.settings import settings_or_exit
 from bot.site.app import Site, create_app
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"Settings error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    settings = settings_or_exit()
     engine = create_engine(settings.handoff.database_url)
     create_tables(engine)
     site = Site(schedule=ChatSchedule(settings.chat), clock=clock_from_env(),
