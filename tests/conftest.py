@@ -95,6 +95,15 @@ def empty_postgres_database(url: str) -> None:
         engine.dispose()
 
 
+def module_database_url(request, workdir: Path) -> str:
+    """An empty database for a module-scoped fixture parametrized "sqlite" / "postgresql"."""
+    if request.param == "sqlite":
+        return f"sqlite:///{workdir / 'tracker.db'}"
+    url = request.getfixturevalue("postgres_url")
+    empty_postgres_database(url)
+    return url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path) -> str:
     """A URL of an empty database, once for SQLite and once for PostgreSQL (mark `postgres`).

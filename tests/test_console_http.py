@@ -11,7 +11,7 @@ import pytest
 from bot.console.records import AuditLog
 from bot.db import create_engine, create_tables
 from bot.handoff.queue import HandoffQueue
-from tests.conftest import empty_postgres_database
+from tests.conftest import module_database_url
 from tests.e2e.console_client import ConsoleClient
 from tests.e2e.servers import start_console
 from tests.e2e.test_handoff_live import PASSWORD, add_counsellor
@@ -26,11 +26,7 @@ EVIL = '<script>window.__xss=1</script><img src=x onerror="alert(1)">'
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def console(request, tmp_path_factory) -> Iterator[tuple]:
     workdir = tmp_path_factory.mktemp(f"console-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'console.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        empty_postgres_database(url)
+    url = module_database_url(request, workdir)
     for username, name, *flags in (("anna", "Anna"), ("bram", "Bram"), ("lea", "Lea", "--team-lead"),
                                    ("kim", "Kim")):
         add_counsellor(url, username, name, *flags)

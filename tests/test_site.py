@@ -15,7 +15,7 @@ from bot.handoff.queue import HandoffQueue, WITHDRAWN
 from bot.schedule import ChatSchedule
 from bot.settings import load_settings
 from bot.site.app import PERSON_LEFT, SOCKET_IO_CLIENT, Site, _session_id, chat_status, person_left
-from tests.e2e.servers import ROOT, VENV_BIN, Server, _env, _wait_until_up
+from tests.e2e.servers import start_site
 from tests.test_handoff_service import RecordingRasa
 
 MONDAY_10 = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
@@ -75,18 +75,10 @@ def test_session_id_is_read_carefully(body, expected):
 @pytest.fixture(scope="module")
 def site_server(tmp_path_factory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("site")
-    env = {**_env(), "VT_DATABASE_URL": f"sqlite:///{workdir / 'site.db'}",
-           "VT_SITE_PORT": str(SITE_PORT), "VT_RASA_URL": "http://127.0.0.1:5997",
-           "VT_FAKE_NOW": "2026-11-30T10:00:00+01:00"}
-    log = workdir / "site.log"
-    import subprocess
-
-    process = subprocess.Popen([str(VENV_BIN / "python"), "-m", "bot.site"], cwd=ROOT, env=env,
-                               stdout=log.open("ab"), stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    _wait_until_up(f"http://127.0.0.1:{SITE_PORT}/health", process, log)
+    server = start_site(SITE_PORT, workdir / "site.log", f"sqlite:///{workdir / 'site.db'}",
+                        rasa_port=5997, fake_now="2026-11-30T10:00:00+01:00")
     yield f"http://127.0.0.1:{SITE_PORT}"
-    Server(process, log).stop()
+    server.stop()
 
 
 def test_the_page_is_served_without_cookies_and_with_a_strict_policy(site_server):

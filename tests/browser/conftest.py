@@ -12,11 +12,19 @@ and the marker cleared, when the last test in tests/browser has finished.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Dict, Iterator, Sequence, Tuple
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from bot.handoff.queue import HandoffQueue
+from tests.e2e.conftest import STAFFED
+from tests.e2e.servers import (E2E_TOKEN, MODEL, Server, start_action_server, start_console,
+                               start_rasa_server)
+from tests.e2e.test_handoff_live import add_counsellor
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -88,3 +96,50 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.write_line(f"browser screenshots: {SCREENSHOT_DIR}")
     for path in config.stash.get(_FAILED_SCREENSHOTS, []):
         terminalreporter.write_line(f"screenshot of a failed browser test: {path}")
+
+
+# --- a whole stack for a browser test module ---------------------------------------------------
+
+@dataclass
+class Stack:
+    """The action server, Rasa and the console (and more) on one SQLite database."""
+    workdir: Path
+    database_url: str
+    rasa_url: str
+    servers: Dict[str, Server] = field(default_factory=dict)
+
+    def queue(self) -> HandoffQueue:
+        return HandoffQueue.from_url(self.database_url)
+
+    def tracker(self, conversation_id: str) -> Dict:
+        response = requests.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker",
+                                params={"token": E2E_TOKEN}, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def stop(self) -> None:
+        for server in reversed(list(self.servers.values())):
+            server.stop()
+
+
+def start_stack(workdir: Path, ports: Tuple[int, int, int],
+                counsellors: Sequence[Tuple[str, ...]]) -> Stack:
+    """Counsellor accounts, then the action server, Rasa and the console on (action, Rasa,
+    console) ports, clocks at a staffed time. The caller stops it."""
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` first", pytrace=False)
+    action_port, rasa_port, console_port = ports
+    stack = Stack(workdir, f"sqlite:///{workdir / 'tracker.db'}", f"http://127.0.0.1:{rasa_port}")
+    try:
+        for account in counsellors:
+            add_counsellor(stack.database_url, *account)
+        stack.servers["actions"] = start_action_server(
+            action_port, workdir / "actions.log", STAFFED, database_url=stack.database_url)
+        stack.servers["rasa"] = start_rasa_server(rasa_port, action_port, workdir,
+                                                  workdir / "rasa.log", stack.database_url)
+        stack.servers["console"] = start_console(console_port, workdir / "console.log",
+                                                 stack.database_url, rasa_port, STAFFED)
+    except BaseException:
+        stack.stop()  # nothing half-started is left behind
+        raise
+    return stack

@@ -24,13 +24,12 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from bot.console.records import Reviews
-from bot.handoff.queue import CLAIMED, CLOSED, WAITING, HandoffQueue
-from tests.browser.conftest import VIEWPORT
+from bot.handoff.queue import CLAIMED, CLOSED, WAITING
+from tests.browser.conftest import VIEWPORT, Stack, start_stack
 from tests.e2e.conftest import STAFFED
-from tests.e2e.servers import (E2E_TOKEN, MODEL, Chat, Server, handed_off, start_action_server,
-                               start_console, start_rasa_server, texts)
+from tests.e2e.servers import Chat, handed_off, texts
 from tests.e2e.test_conversations import BYSTANDER_FIRST
-from tests.e2e.test_handoff_live import PASSWORD, add_counsellor
+from tests.e2e.test_handoff_live import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 
@@ -56,46 +55,14 @@ TO_HANDOFF = [(BYSTANDER_FIRST, "in gevaar"), ("nee", "kinderen"),
 
 
 # --- the stack -------------------------------------------------------------------------------
-@dataclass
-class Stack:
-    workdir: Path
-    database_url: str
-    servers: Dict[str, Server] = field(default_factory=dict)
-
-    def queue(self) -> HandoffQueue:
-        return HandoffQueue.from_url(self.database_url)
-
-    def tracker(self, conversation_id: str) -> Dict:
-        response = requests.get(f"{RASA}/conversations/{conversation_id}/tracker",
-                                params={"token": E2E_TOKEN}, timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def stop(self) -> None:
-        for server in reversed(list(self.servers.values())):
-            server.stop()
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first", pytrace=False)
-    workdir = tmp_path_factory.mktemp("browser-console")
-    stack = Stack(workdir, f"sqlite:///{workdir / 'tracker.db'}")
-    try:
-        add_counsellor(stack.database_url, "anna", "Anna")
-        add_counsellor(stack.database_url, "bram", "Bram")
-        add_counsellor(stack.database_url, "lea", "Lea", "--team-lead")
-        add_counsellor(stack.database_url, "kim", "Kim")  # only for the lockout test
-        stack.servers["actions"] = start_action_server(
-            ACTION_PORT, workdir / "actions.log", STAFFED, database_url=stack.database_url)
-        stack.servers["rasa"] = start_rasa_server(RASA_PORT, ACTION_PORT, workdir,
-                                                  workdir / "rasa.log", stack.database_url)
-        stack.servers["console"] = start_console(CONSOLE_PORT, workdir / "console.log",
-                                                 stack.database_url, RASA_PORT, STAFFED)
-        yield stack
-    finally:
-        stack.stop()
+    stack = start_stack(tmp_path_factory.mktemp("browser-console"),
+                        (ACTION_PORT, RASA_PORT, CONSOLE_PORT),
+                        [("anna", "Anna"), ("bram", "Bram"), ("lea", "Lea", "--team-lead"),
+                         ("kim", "Kim")])  # kim: only for the lockout test
+    yield stack
+    stack.stop()
 
 
 # --- helpers ---------------------------------------------------------------------------------

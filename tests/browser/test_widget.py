@@ -9,22 +9,19 @@ states go to var/screenshots/widget-*.png.
 
 from __future__ import annotations
 
-import subprocess
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import Iterator, Optional
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from bot.handoff.queue import HandoffQueue
+from tests.browser.conftest import Stack, start_stack
 from tests.e2e.conftest import STAFFED
 from tests.e2e.console_client import ConsoleClient
-from tests.e2e.servers import (E2E_TOKEN, MODEL, ROOT, VENV_BIN, Server, _env, _wait_until_up,
-                               start_action_server, start_console, start_rasa_server)
+from tests.e2e.servers import ROOT, start_site
 from tests.e2e.test_conversations import BYSTANDER_FIRST
-from tests.e2e.test_handoff_live import PASSWORD, add_counsellor
+from tests.e2e.test_handoff_live import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 
@@ -43,58 +40,21 @@ TYPING, STATE, STATUS = "#vt-typing", "#vt-state", "#vt-chat-status"
 
 
 # --- the stack -------------------------------------------------------------------------------
-def start_site(port: int, log: Path, database_url: str, rasa_port: int,
-               fake_now: Optional[str], quick_exit_url: str, token: str = E2E_TOKEN) -> Server:
-    """The website with the chat widget (python -m bot.site), as `make run` starts it."""
-    rasa = f"http://127.0.0.1:{rasa_port}"
-    env = {**_env(), "VT_DATABASE_URL": database_url, "VT_SITE_PORT": str(port),
-           "VT_SOCKET_URL": rasa, "VT_RASA_URL": rasa, "VT_RASA_TOKEN": token,
-           "VT_QUICK_EXIT_URL": quick_exit_url}
-    env.pop("VT_FAKE_NOW", None)
-    if fake_now:
-        env["VT_FAKE_NOW"] = fake_now
-    handle = log.open("ab")
-    process = subprocess.Popen([str(VENV_BIN / "python"), "-m", "bot.site"], cwd=ROOT, env=env,
-                               stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
-    _wait_until_up(f"http://127.0.0.1:{port}/health", process, log)
-    return Server(process, log)
-
-
-@dataclass
-class Stack:
-    workdir: Path
-    database_url: str
-    servers: Dict[str, Server] = field(default_factory=dict)
-
-    def queue(self) -> HandoffQueue:
-        return HandoffQueue.from_url(self.database_url)
-
-    def stop(self) -> None:
-        for server in reversed(list(self.servers.values())):
-            server.stop()
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first", pytrace=False)
     if not (ROOT / "web" / "node_modules" / "socket.io-client").is_dir():
         pytest.fail("socket.io-client missing: run `make setup`", pytrace=False)
-    workdir = tmp_path_factory.mktemp("browser-widget")
-    stack = Stack(workdir, f"sqlite:///{workdir / 'tracker.db'}")
+    stack = start_stack(tmp_path_factory.mktemp("browser-widget"),
+                        (ACTION_PORT, RASA_PORT, CONSOLE_PORT), [("anna", "Anna")])
     try:
-        add_counsellor(stack.database_url, "anna", "Anna")
-        stack.servers["actions"] = start_action_server(
-            ACTION_PORT, workdir / "actions.log", STAFFED, database_url=stack.database_url)
-        stack.servers["rasa"] = start_rasa_server(RASA_PORT, ACTION_PORT, workdir,
-                                                  workdir / "rasa.log", stack.database_url)
-        stack.servers["console"] = start_console(CONSOLE_PORT, workdir / "console.log",
-                                                 stack.database_url, RASA_PORT, STAFFED)
-        stack.servers["site"] = start_site(SITE_PORT, workdir / "site.log", stack.database_url,
-                                           RASA_PORT, STAFFED, NEUTRAL)
-        yield stack
-    finally:
+        stack.servers["site"] = start_site(SITE_PORT, stack.workdir / "site.log",
+                                           stack.database_url, RASA_PORT, STAFFED,
+                                           quick_exit_url=NEUTRAL, socket_url=stack.rasa_url)
+    except BaseException:
         stack.stop()
+        raise
+    yield stack
+    stack.stop()
 
 
 @pytest.fixture

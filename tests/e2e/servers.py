@@ -91,20 +91,40 @@ def start_rasa_server(port: int, action_port: int, workdir: Path, log: Path,
     return Server(process, log)
 
 
-def start_console(port: int, log: Path, database_url: str, rasa_port: int,
-                  fake_now: Optional[str], token: str = E2E_TOKEN) -> Server:
-    """The counsellor console (and its handoff worker) as `make run` starts it."""
-    env = {**_env(), "VT_DATABASE_URL": database_url, "VT_CONSOLE_PORT": str(port),
-           "VT_RASA_URL": f"http://127.0.0.1:{rasa_port}", "VT_RASA_TOKEN": token}
+def _start_service(module: str, port: int, log: Path, env_extra: Dict[str, str],
+                   fake_now: Optional[str]) -> Server:
+    """One of our own services (python -m MODULE), with its clock pinned when asked."""
+    env = {**_env(), **env_extra}
     env.pop("VT_FAKE_NOW", None)
     if fake_now:
         env["VT_FAKE_NOW"] = fake_now
     handle = log.open("ab")
-    process = subprocess.Popen([str(VENV_BIN / "python"), "-m", "bot.console"], cwd=ROOT,
-                               env=env, stdout=handle, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen([str(VENV_BIN / "python"), "-m", module], cwd=ROOT, env=env,
+                               stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     _wait_until_up(f"http://127.0.0.1:{port}/health", process, log)
     return Server(process, log)
+
+
+def start_console(port: int, log: Path, database_url: str, rasa_port: int,
+                  fake_now: Optional[str], token: str = E2E_TOKEN) -> Server:
+    """The counsellor console (and its handoff worker) as `make run` starts it."""
+    return _start_service("bot.console", port, log, {
+        "VT_DATABASE_URL": database_url, "VT_CONSOLE_PORT": str(port),
+        "VT_RASA_URL": f"http://127.0.0.1:{rasa_port}", "VT_RASA_TOKEN": token}, fake_now)
+
+
+def start_site(port: int, log: Path, database_url: str, rasa_port: int, fake_now: Optional[str],
+               quick_exit_url: Optional[str] = None, socket_url: Optional[str] = None,
+               token: str = E2E_TOKEN) -> Server:
+    """The website with the chat widget (python -m bot.site), as `make run` starts it.
+    Without `socket_url` the page points at settings.yml's socket.io address."""
+    env = {"VT_DATABASE_URL": database_url, "VT_SITE_PORT": str(port),
+           "VT_RASA_URL": f"http://127.0.0.1:{rasa_port}", "VT_RASA_TOKEN": token}
+    if socket_url:
+        env["VT_SOCKET_URL"] = socket_url
+    if quick_exit_url:
+        env["VT_QUICK_EXIT_URL"] = quick_exit_url
+    return _start_service("bot.site", port, log, env, fake_now)
 
 
 @dataclass

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import STAFFED
-from tests.conftest import empty_postgres_database
+from tests.conftest import module_database_url
 from tests.e2e.console_client import ConsoleClient
 from tests.e2e.servers import (E2E_TOKEN, MODEL, ROOT, Server, VENV_BIN, start_action_server,
                                start_console, start_rasa_server)
@@ -79,11 +79,7 @@ def stack(request, tmp_path_factory) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
     workdir = tmp_path_factory.mktemp(f"live-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'tracker.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        empty_postgres_database(url)
+    url = module_database_url(request, workdir)
     rasa_port, action_port, console_port = PORTS[request.param]
     stack = Stack(url, workdir, rasa_port, action_port, console_port, {})
     try:
