@@ -17,7 +17,7 @@ system-deps:  ## Install Debian packages the tests need: PostgreSQL, Chromium
 train: setup  ## Train the model when data, domain, config or triage code changed
 	@bash scripts/train.sh
 
-run: train  ## Start the action server (5055), the console (5080) and Rasa (5005) on SQLite; Ctrl-C stops
+run: train  ## Start actions (5055), console (5080), website (8000) and Rasa (5005) on SQLite; Ctrl-C stops
 	@bash scripts/run.sh
 
 shell: train  ## Chat with the bot in this terminal
