@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false  # nothing leaves this machine
 mkdir -p var
+# Settings and secrets may come from a local .env file (see .env.example; never committed).
+if [ -f .env ]; then set -a; . ./.env; set +a; fi
 
 .venv/bin/python -m bot.settings  # a bad settings.yml stops here with a clear message
 
@@ -20,6 +22,18 @@ if [ -z "${VT_RASA_TOKEN:-}" ]; then
 fi
 # Rasa's endpoints from the one database URL (settings.yml, or VT_DATABASE_URL).
 .venv/bin/python -m bot.endpoints var/endpoints.yml
+
+# Messaging channels (Telegram, WhatsApp through Twilio) are off unless configured. Phone
+# numbers and chat ids become pseudonyms with VT_CHANNEL_KEY, else a key made once for this
+# machine in var/channel_key.
+if [ -z "${VT_CHANNEL_KEY:-}" ]; then
+  if [ ! -s var/channel_key ]; then
+    (umask 077 && .venv/bin/python -c 'from bot.channels.pseudonym import new_key; print(new_key())' >var/channel_key)
+  fi
+  VT_CHANNEL_KEY=$(cat var/channel_key)
+  export VT_CHANNEL_KEY
+fi
+.venv/bin/python -m bot.channels.config var/credentials.yml credentials.yml
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
@@ -41,6 +55,7 @@ cat <<MSG
                    -d '{"sender": "demo", "message": "ik hoor elke avond gegil bij de buren"}'
     - terminal:  make shell   (in another terminal)
     - socket.io: ws://localhost:5005/socket.io (event user_uttered)
+  Telegram/WhatsApp: see "Messaging channels" in the README (off unless configured).
   Counsellor console: http://localhost:5080/  (${accounts} account(s); add one with
     make counsellor LOGIN=anna NAME=Anna   in another terminal)
   Try a handoff outside opening hours: VT_FAKE_NOW=2026-11-30T10:00:00+01:00 make run
@@ -49,5 +64,5 @@ cat <<MSG
 
 MSG
 .venv/bin/rasa run --enable-api --auth-token "$VT_RASA_TOKEN" --interface 127.0.0.1 --port 5005 \
-  -m models/veilig-thuis.tar.gz --endpoints var/endpoints.yml --credentials credentials.yml \
+  -m models/veilig-thuis.tar.gz --endpoints var/endpoints.yml --credentials var/credentials.yml \
   --cors "*"

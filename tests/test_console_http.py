@@ -8,9 +8,11 @@ from typing import Iterator
 
 import pytest
 
+from bot.console import labels
 from bot.console.records import AuditLog
 from bot.db import create_engine, create_tables
 from bot.handoff.queue import HandoffQueue
+from tests import tracker_helpers as th
 from tests.conftest import module_database_url
 from tests.e2e.console_client import ConsoleClient
 from tests.e2e.servers import start_console
@@ -203,3 +205,43 @@ def test_the_review_list_comes_in_pages(console):
     assert second.count('href="/review/') == 5 and "Vorige" in second
     odd = anna.get("/review", params={"concern": "ouderenmishandeling", "page": "x"})
     assert odd.status_code == 200 and "pagina 1 van 2" in odd.text
+
+
+def _whatsapp_ticket(queue: HandoffQueue, conversation: str):
+    return queue.create(conversation, "whatsapp", {"concern_type": "partnergeweld"},
+                        datetime(2026, 11, 30, 8, 55, tzinfo=timezone.utc))
+
+
+async def test_whatsapp_replies_stop_when_its_24_hour_window_closes(console):
+    base, queue, engine, _ = console
+    url = engine.url.render_as_string(hide_password=False)
+    now = datetime.fromisoformat(NOW).timestamp()
+    fresh, old = _whatsapp_ticket(queue, "wa-fresh"), _whatsapp_ticket(queue, "wa-old")
+    await th.append(url, "wa-fresh", [th.user("hoi", timestamp=now - 3600)])  # 09:00 today
+    await th.append(url, "wa-old", [th.user("hoi", timestamp=now - 25 * 3600)])  # yesterday
+    anna = logged_in(base, "anna")
+    for ticket in (fresh, old):
+        anna.claim(ticket.id)
+    assert "je kunt antwoorden tot 01-12-2026 09:00" in anna.get(f"/chat/{fresh.id}").text
+    assert anna.transcript(fresh.id)["window"]["open"] is True
+    assert anna.reply(fresh.id, "Hoi").status_code == 503  # allowed; only Rasa is down here
+    assert "dicht sinds 30-11-2026 09:00" in anna.get(f"/chat/{old.id}").text
+    refused = anna.reply(old.id, "Hoi")
+    assert refused.status_code == 409 and "WhatsApp-venster" in refused.json()["error"]
+    website = new_ticket(queue, "web-window")
+    anna.claim(website.id)
+    assert anna.transcript(website.id)["window"] is None  # no such window on the website
+
+
+def test_the_console_shows_a_pseudonym_and_the_channel_never_the_conversation_id(console):
+    base, queue, *_ = console
+    conversation = "wa-q2fxk3mbnvwha5dpeg4zo2qwl4mtpxz2xt2oqcnvbbrqjuoja"
+    ticket = _whatsapp_ticket(queue, conversation)
+    anna = logged_in(base, "anna")
+    [row] = [r for r in anna.queue()["waiting"] if r["id"] == ticket.id]
+    shown = dict(row["summary"])
+    assert shown["Kanaal"] == "WhatsApp" and shown["Persoon"] == labels.pseudonym(conversation)
+    anna.claim(ticket.id)
+    for path in ("/", f"/chat/{ticket.id}"):
+        page = anna.get(path).text
+        assert labels.pseudonym(conversation) in page and conversation not in page

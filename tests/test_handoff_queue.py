@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.handoff.queue import (
-    CLAIMED, CLOSED, ENDED, NOT_PICKED_UP, WAITING, WITHDRAWN, HandoffQueue, priority_of,
+    CLAIMED, CLOSED, ENDED, NOT_PICKED_UP, STOPPED, WAITING, WITHDRAWN, HandoffQueue,
+    priority_of,
 )
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
@@ -109,6 +110,17 @@ def test_withdraw_only_while_waiting(queue):
     claimed = queue.create("b", "rest", CALM, minutes(0))
     queue.claim(claimed.id, "c1", minutes(1))
     assert not queue.withdraw(claimed.id, minutes(2))
+
+
+def test_stop_closes_a_waiting_or_a_live_conversation_once(queue):
+    waiting = queue.create("a", "whatsapp", CALM, minutes(0))
+    live = queue.create("b", "telegram", CALM, minutes(0))
+    queue.claim(live.id, "c1", minutes(1))
+    assert queue.stop(waiting.id, minutes(2)) and queue.stop(live.id, minutes(2))
+    for ticket in (queue.get(waiting.id), queue.get(live.id)):
+        assert (ticket.status, ticket.close_reason, ticket.closed_at) == (CLOSED, STOPPED, minutes(2))
+    assert not queue.stop(live.id, minutes(3))  # already closed: nothing changes
+    assert queue.get(live.id).closed_at == minutes(2)
 
 
 def test_expire_closes_only_tickets_that_waited_too_long(queue):

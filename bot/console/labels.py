@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import datetime
-from typing import Any, List, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 CONCERN = {
@@ -15,8 +17,36 @@ ROLE = {"omstander": "Omstander", "slachtoffer": "Slachtoffer", "professional": 
         "pleger": "Bang voor eigen gedrag"}
 PRIORITY = {0: "Acuut gevaar", 1: "Kinderen betrokken", 2: "Gewoon"}
 CLOSE_REASON = {"ended": "Afgesloten door medewerker", "withdrawn": "Gestopt met wachten",
-                "not_picked_up": "Niet opgepakt"}
+                "not_picked_up": "Niet opgepakt", "stopped": "Gestopt door de persoon"}
+CHANNEL = {"socketio": "Website", "whatsapp": "WhatsApp", "telegram": "Telegram",
+           "rest": "REST"}
 AUTHOR = {"person": "Persoon", "bot": "Bot", "counsellor": "Medewerker", "system": "Systeem"}
+
+
+def channel(name: Any) -> str:
+    return CHANNEL.get(name, name) if name else "onbekend"
+
+
+def pseudonym(conversation_id: str) -> str:
+    """A short, stable name for the person in a conversation, e.g. 'P-7KQ2MX'. Messaging
+    channels' conversation ids are already pseudonyms (bot/channels/pseudonym.py), never a
+    phone number; this only makes them short enough to say to a colleague."""
+    digest = hashlib.sha256(conversation_id.encode("utf-8")).digest()
+    return "P-" + base64.b32encode(digest).decode("ascii")[:6]
+
+
+def reply_window(zone: ZoneInfo, closes: Optional[datetime], now: datetime) -> Optional[Dict[str, Any]]:
+    """What the console says about WhatsApp's 24-hour window, or None without one."""
+    if closes is None:
+        return None
+    when = local_time(zone, closes)
+    if now < closes:
+        return {"open": True, "closes": when,
+                "text": f"WhatsApp: je kunt antwoorden tot {when}. Daarna komt een bericht pas "
+                        "weer aan als de persoon zelf iets stuurt."}
+    return {"open": False, "closes": when,
+            "text": f"Het WhatsApp-venster is dicht sinds {when}: je bericht komt niet aan. "
+                    "Pas als de persoon weer iets stuurt, kun je antwoorden."}
 
 
 def local_time(zone: ZoneInfo, moment: datetime) -> str:

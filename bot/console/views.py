@@ -13,13 +13,14 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import window
 from bot.console import labels, store
 from bot.console.auth import Session
 from bot.console.cookies import SESSION_COOKIE
 from bot.handoff.queue import CLAIMED, CLOSED, Ticket
 from bot.handoff.rasa_api import RasaUnavailable
 from bot.handoff.service import NotYours
-from bot.handoff.transcript import read_transcript
+from bot.handoff.transcript import last_person_message_at, read_transcript
 
 MAX_REPLY_CHARS = 4000
 MAX_NOTE_CHARS = 4000
@@ -109,11 +110,14 @@ async def health(request: Request) -> HTTPResponse:
 def _queue_row(request: Request, ticket: Ticket, position: Optional[int]) -> Dict[str, Any]:
     console = _console(request)
     now = console.clock()
+    channel, person = labels.channel(ticket.channel), labels.pseudonym(ticket.conversation_id)
     return {
         "id": ticket.id, "position": position, "priority": labels.PRIORITY[ticket.priority],
         "priority_level": ticket.priority, "waiting_minutes": labels.minutes_since(ticket.created_at, now),
         "created": labels.local_time(console.timezone, ticket.created_at),
-        "summary": labels.summary_lines(ticket.summary), "channel": ticket.channel or "",
+        # Channel and pseudonym last: the list of "mine" reads the concern at index 1.
+        "summary": labels.summary_lines(ticket.summary) + [("Kanaal", channel), ("Persoon", person)],
+        "channel": ticket.channel or "", "channel_label": channel, "person": person,
         "claimed_by": ticket.claimed_by,
     }
 
@@ -169,7 +173,7 @@ async def chat_page(request: Request, ticket_id: int) -> HTTPResponse:
     console.audit.record(session.counsellor.username, store.OPEN_CHAT, ticket_id)
     entries = read_transcript(console.queue.engine, ticket.conversation_id)
     return render(request, "chat.html", ticket=ticket, entries=entries,
-                  summary=labels.summary_lines(ticket.summary),
+                  summary=labels.summary_lines(ticket.summary), window=_reply_window(request, ticket),
                   can_reply=ticket.claimed_by == session.counsellor.username,
                   last_id=entries[-1].event_id if entries else 0)
 
@@ -190,9 +194,20 @@ async def transcript_api(request: Request, ticket_id: int) -> HTTPResponse:
     if after == 0:  # a whole transcript: a reading like opening the chat page
         console.audit.record(session.counsellor.username, store.OPEN_CHAT, ticket_id)
     entries = read_transcript(console.queue.engine, ticket.conversation_id, after_id=after)
-    return response.json({"status": ticket.status, "entries": [
+    return response.json({"status": ticket.status, "window": _reply_window(request, ticket),
+                          "entries": [
         dict(e.as_json(), time=labels.local_time(console.timezone, e.at))
         for e in entries]})
+
+
+def _reply_window(request: Request, ticket: Ticket) -> Optional[Dict[str, Any]]:
+    """WhatsApp's 24-hour window for free replies (None on other channels)."""
+    console = _console(request)
+    if ticket.channel not in window.REPLY_WINDOWS:
+        return None
+    last = last_person_message_at(console.queue.engine, ticket.conversation_id)
+    return labels.reply_window(console.timezone, window.closes_at(ticket.channel, last),
+                               console.clock())
 
 
 def _wants_json(request: Request) -> bool:
@@ -202,10 +217,13 @@ def _wants_json(request: Request) -> bool:
 @login_required()
 async def reply(request: Request, ticket_id: int) -> HTTPResponse:
     console, counsellor = _console(request), request.ctx.session.counsellor
-    _ticket_or_404(request, ticket_id)
+    ticket = _ticket_or_404(request, ticket_id)
     text = ((request.form or {}).get("text") or "").strip()
     if not text or len(text) > MAX_REPLY_CHARS:
         return error_page(request, 400, f"Een bericht is 1 tot {MAX_REPLY_CHARS} tekens.")
+    reply_window = _reply_window(request, ticket)
+    if reply_window is not None and not reply_window["open"]:
+        return error_page(request, 409, reply_window["text"])
     try:
         await console.service.reply(ticket_id, counsellor.username, counsellor.display_name, text)
     except NotYours:

@@ -2,7 +2,8 @@
 
 A ticket is created when a person accepts a counsellor. It waits (acute danger first, then
 children involved, then the longest wait), is claimed by exactly one counsellor, and is closed:
-ended by the counsellor, withdrawn by the person, or not picked up in time. Every state change
+ended by the counsellor, withdrawn by the person, not picked up in time, or stopped by the
+person ("stop" in a messaging app). Every state change
 is one guarded UPDATE, so two counsellors (or two servers) can never claim the same ticket.
 """
 
@@ -21,6 +22,7 @@ from bot.db import to_utc as _utc  # every stored time is UTC
 
 WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
 ENDED, WITHDRAWN, NOT_PICKED_UP = "ended", "withdrawn", "not_picked_up"
+STOPPED = "stopped"  # the person typed "stop" in a messaging app
 
 # Lower is more urgent.
 PRIORITY_ACUTE, PRIORITY_CHILDREN, PRIORITY_OTHER = 0, 1, 2
@@ -204,6 +206,11 @@ class HandoffQueue:
         """The person stops waiting."""
         return self._transition(ticket_id, WAITING, status=CLOSED, closed_at=_utc(now),
                                 close_reason=WITHDRAWN)
+
+    def stop(self, ticket_id: int, now: datetime) -> bool:
+        """The person ended the whole conversation ("stop"), waiting or talking to someone."""
+        return any(self._transition(ticket_id, status, status=CLOSED, closed_at=_utc(now),
+                                    close_reason=STOPPED) for status in (WAITING, CLAIMED))
 
     def escalate(self, ticket_id: int) -> bool:
         """Move a waiting ticket to the front group: the person wrote about acute danger."""

@@ -128,3 +128,14 @@ def since_last_pause(engine: Engine, conversation_id: str) -> List[Entry]:
             return []
         pause_id = connection.execute(last_pause).scalar()
     return [] if pause_id is None else read_transcript(engine, conversation_id, pause_id)
+
+
+def last_person_message_at(engine: Engine, conversation_id: str) -> Optional[datetime]:
+    """When the person last wrote (for WhatsApp's 24-hour reply window)."""
+    query = (sa.select(sa.func.max(events.c.timestamp))
+             .where(events.c.sender_id == conversation_id, events.c.type_name == "user"))
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table("events"):
+            return None
+        latest = connection.execute(query).scalar()
+    return None if latest is None else datetime.fromtimestamp(latest, tz=timezone.utc)

@@ -74,7 +74,10 @@ def start_action_server(port: int, log: Path, fake_now: Optional[str],
 
 
 def start_rasa_server(port: int, action_port: int, workdir: Path, log: Path,
-                      database_url: Optional[str] = None, token: str = E2E_TOKEN) -> Server:
+                      database_url: Optional[str] = None, token: str = E2E_TOKEN,
+                      credentials: Path = ROOT / "credentials.yml",
+                      env_extra: Optional[Dict[str, str]] = None) -> Server:
+    """Rasa as `make run` starts it; `credentials` and `env_extra` switch channels on."""
     from bot.endpoints import render_endpoints
 
     database_url = database_url or f"sqlite:///{workdir / 'tracker.db'}"
@@ -84,8 +87,9 @@ def start_rasa_server(port: int, action_port: int, workdir: Path, log: Path,
     process = subprocess.Popen(
         [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", token, "--port", str(port),
          "-m", str(MODEL), "--endpoints", str(endpoints),
-         "--credentials", str(ROOT / "credentials.yml")],
-        cwd=ROOT, env=_env(), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+         "--credentials", str(credentials)],
+        cwd=ROOT, env={**_env(), "VT_DATABASE_URL": database_url, **(env_extra or {})},
+        stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
     )
     _wait_until_up(f"http://127.0.0.1:{port}/status?token={token}", process, log)
     return Server(process, log)
@@ -106,11 +110,14 @@ def _start_service(module: str, port: int, log: Path, env_extra: Dict[str, str],
 
 
 def start_console(port: int, log: Path, database_url: str, rasa_port: int,
-                  fake_now: Optional[str], token: str = E2E_TOKEN) -> Server:
+                  fake_now: Optional[str], token: str = E2E_TOKEN,
+                  settings: Optional[Path] = None) -> Server:
     """The counsellor console (and its handoff worker) as `make run` starts it."""
-    return _start_service("bot.console", port, log, {
-        "VT_DATABASE_URL": database_url, "VT_CONSOLE_PORT": str(port),
-        "VT_RASA_URL": f"http://127.0.0.1:{rasa_port}", "VT_RASA_TOKEN": token}, fake_now)
+    env = {"VT_DATABASE_URL": database_url, "VT_CONSOLE_PORT": str(port),
+           "VT_RASA_URL": f"http://127.0.0.1:{rasa_port}", "VT_RASA_TOKEN": token}
+    if settings is not None:
+        env["VT_SETTINGS"] = str(settings)
+    return _start_service("bot.console", port, log, env, fake_now)
 
 
 def start_site(port: int, log: Path, database_url: str, rasa_port: int, fake_now: Optional[str],

@@ -56,7 +56,7 @@
     var items = document.createDocumentFragment();
     state.mine.forEach(function (row) {
       var li = el("li"); var a = el("a", null, "Gesprek " + row.id); a.href = "/chat/" + row.id;
-      li.appendChild(a); li.appendChild(document.createTextNode(" · " + row.summary[1][1])); items.appendChild(li);
+      li.appendChild(a); li.appendChild(document.createTextNode(" · " + row.summary[1][1] + " · " + row.channel_label + " · " + row.person)); items.appendChild(li);
     });
     if (!state.mine.length) items.appendChild(el("li", "empty", "Geen open gesprekken."));
     mine.replaceChildren(items);
@@ -101,6 +101,11 @@
           list.appendChild(renderEntry(entry)); last = entry.id;
         });
         if (data.entries.length) list.scrollTop = list.scrollHeight;
+        var windowNote = document.getElementById("reply-window");
+        if (windowNote && data.window) {
+          windowNote.textContent = data.window.text;
+          windowNote.classList.toggle("alert", !data.window.open);
+        }
         if (data.status !== "claimed") {
           document.getElementById("chat-ended").hidden = false;
           var form = document.getElementById("reply-form"); if (form) form.hidden = true;
