@@ -155,3 +155,9 @@ def test_whatsapp_replies_are_allowed_for_24_hours_after_the_person_wrote():
     assert still["open"] and still["closes"] == "01-12-2026 10:30"  # Dutch time
     assert not labels.reply_window(zone, closes, closes)["open"]
     assert labels.reply_window(zone, None, wrote) is None
+
+
+def test_a_text_becomes_one_message_per_paragraph_and_never_an_empty_one():
+    assert choices.paragraphs("Hoi.\n\nIs er gevaar?\n1. Ja") == ["Hoi.", "Is er gevaar?\n1. Ja"]
+    assert choices.paragraphs("a\n\n\n\n b \n\n") == ["a", "b"]  # Telegram/Twilio refuse ""
+    assert choices.paragraphs("  \n\n ") == []

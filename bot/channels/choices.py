@@ -3,7 +3,7 @@ person answers with the number or with the words of a choice."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any, Iterable, List, Mapping, Optional, Sequence
 
 Button = Mapping[str, Any]
 # After these the old choices no longer apply.
@@ -18,6 +18,12 @@ def numbered(text: str, buttons: Sequence[Button]) -> str:
     lines += [f"{number}. {button.get('title', '')}" for number, button in enumerate(buttons, 1)]
     lines.append(HINT)
     return "\n".join(lines)
+
+
+def paragraphs(text: str) -> List[str]:
+    """A text as the messages Rasa's Telegram and Twilio outputs make of it (one per blank-line
+    separated paragraph), without the empty ones both platforms refuse."""
+    return [part.strip() for part in text.split("\n\n") if part.strip()]
 
 
 def _normal(text: str) -> str:

@@ -61,7 +61,7 @@ class TelegramOutputChannel(TelegramOutput):
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         chat = self.chat_id(recipient_id)
-        for part in text.strip().split("\n\n"):
+        for part in choices.paragraphs(text):
             await self.send_message(chat, part)
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
@@ -70,7 +70,7 @@ class TelegramOutputChannel(TelegramOutput):
         for number, button in enumerate(buttons, 1):
             keyboard.row(InlineKeyboardButton(f"{number}. {button.get('title', '')}",
                                               callback_data=str(number)))
-        *before, last = choices.numbered(text, buttons).split("\n\n")
+        *before, last = choices.paragraphs(choices.numbered(text, buttons))
         chat = self.chat_id(recipient_id)
         for part in before:
             await self.send_message(chat, part)

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 from typing import Any, Dict, List, Optional, Text
+from urllib.parse import parse_qsl
 
 from rasa.core.channels.channel import InputChannel
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
@@ -83,7 +84,9 @@ class WhatsAppOutputChannel(TwilioOutput):
             return None
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await super().send_text_message(self.address(recipient_id), text)
+        to = self.address(recipient_id)
+        for part in choices.paragraphs(text):
+            await self._send_message({"to": to, "from_": self.twilio_number, "body": part})
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
@@ -97,6 +100,16 @@ class WhatsAppOutputChannel(TwilioOutput):
         # Never a "to" from a payload: only the conversation's own number.
         message = {k: v for k, v in json_message.items() if k != "to"}
         await super().send_custom_json(self.address(recipient_id), message)
+
+
+def twilio_form(body: bytes) -> Dict[str, str]:
+    """Twilio's form fields, empty ones included: a photo comes with `Body=` and the signature
+    covers it (Sanic's `request.form` drops blank values)."""
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return dict(pairs)
 
 
 def message_text(form: Dict[str, str]) -> Optional[str]:
@@ -145,7 +158,7 @@ class WhatsAppChannel(TwilioInput):
         return hook
 
     async def _receive(self, request: Request, on_new_message: NewMessage) -> HTTPResponse:
-        form = {name: values[0] for name, values in request.form.items() if values}
+        form = twilio_form(request.body)
         # Twilio signs the exact public URL it posted to plus every form field.
         signature = request.headers.get(SIGNATURE_HEADER, "")
         if not self._validator.validate(self.config.webhook_url, form, signature):
