@@ -55,7 +55,7 @@ class Stack:
 
     def tracker(self, conversation_id: str) -> Dict:
         return requests.get(f"http://127.0.0.1:{RASA_PORT}/conversations/{conversation_id}/tracker",
-                            params={"token": E2E_TOKEN}, timeout=30).json()
+                            params={"token": E2E_TOKEN, "include_events": "ALL"}, timeout=30).json()
 
     def logs(self) -> str:
         return "".join((self.workdir / name).read_text(errors="replace")
@@ -288,3 +288,20 @@ def test_whatsapp_refuses_unsigned_requests_and_answers_photos_in_words(stack: S
     status, _ = post_twilio_webhook(stack.whatsapp_url, twilio_whatsapp_image_params(
         ACCOUNT_SID, phone, OUR_NUMBER), auth_token=AUTH_TOKEN)
     assert status == 200 and [m["Body"] for m in stack.twilio.sent()[since:]] == [ONLY_TEXT]
+
+
+def test_stop_while_waiting_takes_the_person_out_of_the_queue(stack: Stack):
+    chat = CHAT_ID + 2
+    for answer in (BYSTANDER_FIRST, "2", "ja, er wonen twee kleine kinderen", "2"):
+        telegram_says(stack, answer, chat)
+    assert "wachtrij" in telegram_says(stack, "1", chat)[-1].text
+    queue = HandoffQueue.from_url(stack.database_url)
+    [ticket] = [t for t in queue.waiting() if t.channel == "telegram"]
+    assert [c.text for c in telegram_says(stack, "stoppen", chat)] == [STOPPED]
+    closed = queue.get(ticket.id)
+    assert (closed.status, closed.close_reason, closed.claimed_by) == ("closed", "stopped", None)
+    assert all(t.id != ticket.id for t in queue.waiting())
+    # Nobody was talking to them, so no note for a counsellor; the bot listens again.
+    texts = [e["text"] for e in stack.tracker(ticket.conversation_id)["events"] if e.get("text")]
+    assert PERSON_STOPPED not in texts and texts[-1] == STOPPED
+    assert "fijn dat je er bent" in telegram_says(stack, "hoi", chat)[-1].text
