@@ -30,9 +30,10 @@ evaluate: train  ## Per-label precision/recall/F1 and confusion tables on both h
 	@$(PY) scripts/evaluate.py --data tests/nlu/first_messages.yml --json var/evaluation.json
 	@$(PY) scripts/evaluate.py --data tests/nlu/first_messages_b.yml --json var/evaluation_b.json
 
-bench: train  ## Speed and memory: the bot against Rasa's starter bot, and the console (README figures)
+bench: train  ## Speed and memory: the bot against Rasa's starter bot, the console, the messaging channels (README figures)
 	@$(PY) scripts/bench.py
 	@$(PY) scripts/bench_console.py --json var/bench_console.json
+	@$(PY) scripts/bench_channels.py
 
 counsellor: setup  ## Add a counsellor account: make counsellor LOGIN=anna NAME=Anna [TEAM_LEAD=1]
 	@test -n "$(LOGIN)" -a -n "$(NAME)" || { echo "usage: make counsellor LOGIN=anna NAME=Anna [TEAM_LEAD=1]"; exit 2; }

@@ -8,7 +8,8 @@ Only pseudonyms and event types reach the logs: never an address, never what som
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -39,9 +40,12 @@ class Door:
     channel: str  # Rasa's channel name, e.g. "whatsapp"
     key: bytes  # the pseudonym key
     output: OutputChannel
-    queue: Callable[[], HandoffQueue]  # made on first use: most messages never need it
+    make_queue: Callable[[], HandoffQueue]  # called at the first "stop" only
     clock: Clock
-    _queue: Optional[HandoffQueue] = field(default=None, repr=False)
+
+    @cached_property
+    def queue(self) -> HandoffQueue:
+        return self.make_queue()
 
     def conversation(self, address: str) -> str:
         return pseudonym.conversation_id(self.key, self.channel, address)
@@ -78,10 +82,8 @@ class Door:
         counsellor, start over, and tell the person how to clear the chat in their app."""
         events: List[Event] = [UserUttered(text, intent={"name": STOP_INTENT, "confidence": 1.0},
                                            input_channel=self.channel)]
-        queue = self._queue or self.queue()
-        self._queue = queue
-        ticket = queue.active_for(conversation)
-        if ticket is not None and queue.stop(ticket.id, self.clock()) and ticket.claimed_by:
+        ticket = self.queue.active_for(conversation)
+        if ticket is not None and self.queue.stop(ticket.id, self.clock()) and ticket.claimed_by:
             events.append(BotUttered(PERSON_STOPPED, metadata={"author": "system"}))
         events += [BotUttered(STOPPED, metadata={"author": "bot"}), Restarted()]
         await append(agent, conversation, events)
