@@ -158,6 +158,14 @@ def test_whatsapp_replies_are_allowed_for_24_hours_after_the_person_wrote():
 
 
 def test_a_text_becomes_one_message_per_paragraph_and_never_an_empty_one():
-    assert choices.paragraphs("Hoi.\n\nIs er gevaar?\n1. Ja") == ["Hoi.", "Is er gevaar?\n1. Ja"]
-    assert choices.paragraphs("a\n\n\n\n b \n\n") == ["a", "b"]  # Telegram/Twilio refuse ""
-    assert choices.paragraphs("  \n\n ") == []
+    assert choices.paragraphs("Hoi.\n\nIs er gevaar?\n1. Ja", 100) == ["Hoi.", "Is er gevaar?\n1. Ja"]
+    assert choices.paragraphs("a\n\n\n\n b \n\n", 100) == ["a", "b"]  # platforms refuse ""
+    assert choices.paragraphs("  \n\n ", 100) == []
+
+
+def test_a_paragraph_longer_than_the_platform_takes_is_cut_at_a_space():
+    long = " ".join(["woord"] * 700)  # 4,199 characters, e.g. a counsellor's long message
+    parts = choices.paragraphs(long, 1600)
+    assert [len(p) <= 1600 for p in parts] == [True] * 3 and " ".join(parts) == long
+    assert all(part.split() == ["woord"] * len(part.split()) for part in parts)  # no cut words
+    assert choices.paragraphs("x" * 3500, 1600) == ["x" * 1600, "x" * 1600, "x" * 300]

@@ -20,10 +20,20 @@ def numbered(text: str, buttons: Sequence[Button]) -> str:
     return "\n".join(lines)
 
 
-def paragraphs(text: str) -> List[str]:
+def paragraphs(text: str, max_chars: int) -> List[str]:
     """A text as the messages Rasa's Telegram and Twilio outputs make of it (one per blank-line
-    separated paragraph), without the empty ones both platforms refuse."""
-    return [part.strip() for part in text.split("\n\n") if part.strip()]
+    separated paragraph), without the empty ones both platforms refuse, and a paragraph longer
+    than the platform takes (WhatsApp 1,600 characters, Telegram 4,096) cut at a space."""
+    messages: List[str] = []
+    for part in (part.strip() for part in text.split("\n\n")):
+        while len(part) > max_chars:
+            cut = part.rfind(" ", 0, max_chars + 1)
+            cut = cut if cut > 0 else max_chars
+            messages.append(part[:cut].rstrip())
+            part = part[cut:].strip()
+        if part:
+            messages.append(part)
+    return messages
 
 
 def _normal(text: str) -> str:

@@ -37,6 +37,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # What we ask Telegram to send us: messages and presses on our choice buttons.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 # Telegram opens every new chat with "/start" (also from a deep link: "/start <code>").
+MAX_MESSAGE_CHARS = 4096  # Telegram's limit per message
 START_COMMAND = "/start"
 GREETING_PAYLOAD = "/greet"
 
@@ -61,7 +62,7 @@ class TelegramOutputChannel(TelegramOutput):
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         chat = self.chat_id(recipient_id)
-        for part in choices.paragraphs(text):
+        for part in choices.paragraphs(text, MAX_MESSAGE_CHARS):
             await self.send_message(chat, part)
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
@@ -70,7 +71,7 @@ class TelegramOutputChannel(TelegramOutput):
         for number, button in enumerate(buttons, 1):
             keyboard.row(InlineKeyboardButton(f"{number}. {button.get('title', '')}",
                                               callback_data=str(number)))
-        *before, last = choices.paragraphs(choices.numbered(text, buttons))
+        *before, last = choices.paragraphs(choices.numbered(text, buttons), MAX_MESSAGE_CHARS)
         chat = self.chat_id(recipient_id)
         for part in before:
             await self.send_message(chat, part)

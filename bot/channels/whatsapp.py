@@ -37,6 +37,7 @@ CHANNEL = "whatsapp"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 TWILIO_API = "https://api.twilio.com"
 API_TIMEOUT_SECONDS = 15
+MAX_MESSAGE_CHARS = 1600  # Twilio's limit for a WhatsApp message body
 # An empty TwiML answer: Twilio sends nothing itself, the bot answers through the API.
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -85,7 +86,7 @@ class WhatsAppOutputChannel(TwilioOutput):
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         to = self.address(recipient_id)
-        for part in choices.paragraphs(text):
+        for part in choices.paragraphs(text, MAX_MESSAGE_CHARS):
             await self._send_message({"to": to, "from_": self.twilio_number, "body": part})
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,

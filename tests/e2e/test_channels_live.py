@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -235,6 +236,16 @@ def whatsapp_says(stack: Stack, text: str, phone: str = PHONE) -> List[str]:
     return [message["Body"] for message in sent if message["To"] == phone]
 
 
+def sent_to(twilio: TwilioStandIn, phone: str, since: int, count: int) -> List[Dict]:
+    """The first `count` messages to `phone` after `since`, once they have all arrived."""
+    for _ in range(150):
+        sent = [m for m in twilio.sent()[since:] if m["To"] == phone]
+        if len(sent) >= count:
+            return sent[:count]
+        time.sleep(0.2)
+    raise AssertionError(f"{count} messages never reached {phone}")
+
+
 def test_whatsapp_numbered_choices_handoff_window_counsellor_and_stop(stack: Stack):
     asked = whatsapp_says(stack, BYSTANDER_FIRST)[-1].splitlines()
     assert "in gevaar" in asked[0] and asked[1:3] == ["1. Ja, nu", "2. Nee, nu niet"]
@@ -263,6 +274,11 @@ def test_whatsapp_numbered_choices_handoff_window_counsellor_and_stop(stack: Sta
     stack.twilio.wait_for(lambda m: m["To"] == PHONE and m["Body"] == "Hoe gaat het nu?",
                           since=since)
     assert [m["Body"] for m in stack.twilio.sent()[since:]][0] == "Hoi, ik ben Anna."
+    long = " ".join(["lang"] * 500)  # 2,499 characters: more than one WhatsApp message holds
+    since = len(stack.twilio.sent())
+    assert anna.reply(row["id"], long).status_code == 200
+    parts = sent_to(stack.twilio, PHONE, since, count=2)
+    assert " ".join(m["Body"] for m in parts) == long and all(len(m["Body"]) <= 1600 for m in parts)
 
     assert whatsapp_says(stack, "stop") == [STOPPED]
     ticket = HandoffQueue.from_url(stack.database_url).get(row["id"])
