@@ -83,7 +83,9 @@ class Door:
         events: List[Event] = [UserUttered(text, intent={"name": STOP_INTENT, "confidence": 1.0},
                                            input_channel=self.channel)]
         ticket = self.queue.active_for(conversation)
-        if ticket is not None and self.queue.stop(ticket.id, self.clock()) and ticket.claimed_by:
+        # Read again after the stop: a counsellor may have claimed it a moment before.
+        if ticket is not None and self.queue.stop(ticket.id, self.clock()) \
+                and self.queue.get(ticket.id).claimed_by:
             events.append(BotUttered(PERSON_STOPPED, metadata={"author": "system"}))
         events += [BotUttered(STOPPED, metadata={"author": "bot"}), Restarted()]
         await append(agent, conversation, events)

@@ -194,10 +194,10 @@ async def transcript_api(request: Request, ticket_id: int) -> HTTPResponse:
     if after == 0:  # a whole transcript: a reading like opening the chat page
         console.audit.record(session.counsellor.username, store.OPEN_CHAT, ticket_id)
     entries = read_transcript(console.queue.engine, ticket.conversation_id, after_id=after)
-    return response.json({"status": ticket.status, "window": _reply_window(request, ticket),
-                          "entries": [
-        dict(e.as_json(), time=labels.local_time(console.timezone, e.at))
-        for e in entries]})
+    return response.json({
+        "status": ticket.status, "window": _reply_window(request, ticket),
+        "entries": [dict(e.as_json(), time=labels.local_time(console.timezone, e.at))
+                    for e in entries]})
 
 
 def _reply_window(request: Request, ticket: Ticket) -> Optional[Dict[str, Any]]:

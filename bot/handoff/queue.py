@@ -3,8 +3,8 @@
 A ticket is created when a person accepts a counsellor. It waits (acute danger first, then
 children involved, then the longest wait), is claimed by exactly one counsellor, and is closed:
 ended by the counsellor, withdrawn by the person, not picked up in time, or stopped by the
-person ("stop" in a messaging app). Every state change
-is one guarded UPDATE, so two counsellors (or two servers) can never claim the same ticket.
+person ("stop" in a messaging app). Every state change is one guarded UPDATE, so two
+counsellors (or two servers) can never claim the same ticket.
 """
 
 from __future__ import annotations
