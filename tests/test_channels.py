@@ -115,6 +115,8 @@ def test_half_a_configuration_says_what_is_missing():
         config.telegram_from_env({**TELEGRAM, "TELEGRAM_WEBHOOK_URL": "chat.example.nl/hook"})
     with pytest.raises(pseudonym.ChannelKeyError):  # a channel without the pseudonym key
         config.credentials({}, TELEGRAM)
+    with pytest.raises(config.ChannelConfigError, match="TELEGRAM_ACCESS_TOKEN, TELEGRAM_WEBHOOK_URL"):
+        config.require(config.telegram_from_env({}), config.TELEGRAM_VARS, "Telegram")
 
 
 def test_settings_are_read_as_the_platforms_want_them():

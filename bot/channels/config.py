@@ -16,7 +16,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, TypeVar
 from urllib.parse import urlparse
 
 import yaml
@@ -26,6 +26,7 @@ from bot.endpoints import write_private
 
 TELEGRAM_CONNECTOR = "bot.channels.telegram.TelegramChannel"
 WHATSAPP_CONNECTOR = "bot.channels.whatsapp.WhatsAppChannel"
+T = TypeVar("T")
 _HEADER = ("# Written by `python -m bot.channels.config` from credentials.yml and the "
            "environment; do not edit.\n")
 
@@ -70,6 +71,14 @@ def _read(env: Mapping[str, str], names: Mapping[str, str], channel: str) -> Opt
     if missing:
         raise ChannelConfigError(f"{channel} is half configured: also set {', '.join(missing)}")
     return values
+
+
+def require(config: Optional[T], names: Mapping[str, str], channel: str) -> T:
+    """For a connector named in the credentials: its settings, or an error naming them."""
+    if config is None:
+        raise ChannelConfigError(f"{channel} is in the credentials, but {', '.join(names.values())} "
+                                 "are not set")
+    return config
 
 
 def _url(value: str, var: str) -> str:

@@ -8,7 +8,7 @@ Only pseudonyms and event types reach the logs: never an address, never what som
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -16,7 +16,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, Event, Restarted, UserUttered
 
 from bot.channels import choices, pseudonym
-from bot.clock import Clock
+from bot.clock import Clock, clock_from_env
 from bot.handoff.messages import SAFETY_LINE
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.service import wants_to_stop
@@ -35,25 +35,29 @@ STOP_INTENT = "stop_conversation"
 NewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
+def queue_from_settings() -> HandoffQueue:
+    """The handoff queue in the database of settings.yml (VT_DATABASE_URL overrides it)."""
+    from bot.settings import load_settings
+
+    return HandoffQueue.from_url(load_settings().handoff.database_url)
+
+
 @dataclass
 class Door:
     channel: str  # Rasa's channel name, e.g. "whatsapp"
     key: bytes  # the pseudonym key
     output: OutputChannel
-    make_queue: Callable[[], HandoffQueue]  # called at the first "stop" only
-    clock: Clock
+    clock: Clock = field(default_factory=clock_from_env)
 
     @cached_property
     def queue(self) -> HandoffQueue:
-        return self.make_queue()
-
-    def conversation(self, address: str) -> str:
-        return pseudonym.conversation_id(self.key, self.channel, address)
+        """Made at the first "stop": most messages never need it."""
+        return queue_from_settings()
 
     async def receive(self, agent: Any, on_new_message: NewMessage, address: str,
                       text: Optional[str], metadata: Optional[Dict[str, Any]] = None) -> None:
         """Hand one incoming message (text None: a photo, voice note, location ...) to the bot."""
-        conversation = self.conversation(address)
+        conversation = pseudonym.conversation_id(self.key, self.channel, address)
         try:
             if text is None or not text.strip():
                 await self.output.send_text_message(conversation, ONLY_TEXT)
@@ -108,9 +112,3 @@ async def append(agent: Any, conversation: str, events: List[Event]) -> None:
                                                         agent.domain, events)
         await agent.tracker_store.save(tracker)
 
-
-def queue_from_settings() -> HandoffQueue:
-    """The handoff queue in the database of settings.yml (VT_DATABASE_URL overrides it)."""
-    from bot.settings import load_settings
-
-    return HandoffQueue.from_url(load_settings().handoff.database_url)

@@ -20,15 +20,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from aiogram.utils.payload import prepare_arg
 from rasa.core.channels.channel import InputChannel
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
-from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import choices, pseudonym
-from bot.channels.config import TelegramConfig, telegram_from_env
-from bot.channels.door import Door, NewMessage, queue_from_settings
-from bot.clock import clock_from_env
+from bot.channels.config import TELEGRAM_VARS, TelegramConfig, telegram_from_env, require
+from bot.channels.door import Door, NewMessage
 
 logger = logging.getLogger(__name__)
 
@@ -121,17 +119,14 @@ class TelegramChannel(TelegramInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        config = telegram_from_env(os.environ)
-        if config is None:
-            raise RasaException("Telegram is in the credentials, but TELEGRAM_ACCESS_TOKEN "
-                                "and TELEGRAM_WEBHOOK_URL are not set")
+        config = require(telegram_from_env(os.environ), TELEGRAM_VARS, "Telegram")
         return cls(config, pseudonym.load_key(os.environ))
 
     def __init__(self, config: TelegramConfig, key: bytes) -> None:
         super().__init__(config.access_token, None, config.webhook_url, debug_mode=False)
         self.config = config
         self._output = TelegramOutputChannel(config, key)
-        self.door = Door(CHANNEL, key, self._output, queue_from_settings, clock_from_env())
+        self.door = Door(CHANNEL, key, self._output)
 
     def get_output_channel(self) -> TelegramOutputChannel:
         return self._output

@@ -17,7 +17,6 @@ from urllib.parse import parse_qsl
 
 from rasa.core.channels.channel import InputChannel
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
-from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -27,9 +26,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels import choices, pseudonym
-from bot.channels.config import WhatsAppConfig, whatsapp_from_env
-from bot.channels.door import Door, NewMessage, queue_from_settings
-from bot.clock import clock_from_env
+from bot.channels.config import WHATSAPP_VARS, WhatsAppConfig, whatsapp_from_env, require
+from bot.channels.door import Door, NewMessage
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +126,7 @@ class WhatsAppChannel(TwilioInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        config = whatsapp_from_env(os.environ)
-        if config is None:
-            raise RasaException("WhatsApp is in the credentials, but TWILIO_ACCOUNT_SID, "
-                                "TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_NUMBER and "
-                                "TWILIO_WEBHOOK_URL are not set")
+        config = require(whatsapp_from_env(os.environ), WHATSAPP_VARS, "WhatsApp")
         return cls(config, pseudonym.load_key(os.environ))
 
     def __init__(self, config: WhatsAppConfig, key: bytes) -> None:
@@ -140,7 +134,7 @@ class WhatsAppChannel(TwilioInput):
         self.config = config
         self._validator = RequestValidator(config.auth_token)
         self._output = WhatsAppOutputChannel(config, key)
-        self.door = Door(CHANNEL, key, self._output, queue_from_settings, clock_from_env())
+        self.door = Door(CHANNEL, key, self._output)
 
     def get_output_channel(self) -> WhatsAppOutputChannel:
         return self._output
