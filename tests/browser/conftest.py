@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Dict, Iterator, Sequence, Tuple
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from bot.handoff.queue import HandoffQueue
 from tests.e2e.conftest import STAFFED
-from tests.e2e.servers import (E2E_TOKEN, MODEL, Server, start_action_server, start_console,
-                               start_rasa_server)
+from tests.e2e.servers import (MODEL, Server, start_action_server, start_console,
+                               fetch_tracker, start_rasa_server)
 from tests.e2e.test_handoff_live import add_counsellor
 
 CHROMIUM = "/usr/bin/chromium"
@@ -112,10 +111,7 @@ class Stack:
         return HandoffQueue.from_url(self.database_url)
 
     def tracker(self, conversation_id: str) -> Dict:
-        response = requests.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker",
-                                params={"token": E2E_TOKEN}, timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return fetch_tracker(self.rasa_url, conversation_id)
 
     def stop(self) -> None:
         for server in reversed(list(self.servers.values())):

@@ -134,6 +134,15 @@ def start_site(port: int, log: Path, database_url: str, rasa_port: int, fake_now
     return _start_service("bot.site", port, log, env, fake_now)
 
 
+def fetch_tracker(rasa_url: str, conversation_id: str, all_events: bool = False) -> Dict:
+    """A conversation's tracker from Rasa's HTTP API (`all_events`: also before a restart)."""
+    params = {"token": E2E_TOKEN, **({"include_events": "ALL"} if all_events else {})}
+    response = requests.get(f"{rasa_url}/conversations/{conversation_id}/tracker",
+                            params=params, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 @dataclass
 class Chat:
     """One person's conversation over the REST channel."""

@@ -25,8 +25,8 @@ from bot.console import labels
 from bot.handoff.queue import HandoffQueue
 from tests.e2e.conftest import STAFFED
 from tests.e2e.console_client import ConsoleClient
-from tests.e2e.servers import (E2E_TOKEN, MODEL, ROOT, Server, VENV_BIN, start_action_server,
-                               start_console, start_rasa_server)
+from tests.e2e.servers import (MODEL, ROOT, Server, VENV_BIN, start_action_server,
+                               fetch_tracker, start_console, start_rasa_server)
 from tests.e2e.standins import (TelegramStandIn, TwilioStandIn, post_twilio_webhook,
                                 telegram_callback_update, telegram_photo_update, telegram_update,
                                 twilio_whatsapp_image_params, twilio_whatsapp_params)
@@ -55,8 +55,7 @@ class Stack:
         return f"http://127.0.0.1:{RASA_PORT}/webhooks/whatsapp/webhook"
 
     def tracker(self, conversation_id: str) -> Dict:
-        return requests.get(f"http://127.0.0.1:{RASA_PORT}/conversations/{conversation_id}/tracker",
-                            params={"token": E2E_TOKEN, "include_events": "ALL"}, timeout=30).json()
+        return fetch_tracker(f"http://127.0.0.1:{RASA_PORT}", conversation_id, all_events=True)
 
     def logs(self) -> str:
         return "".join((self.workdir / name).read_text(errors="replace")

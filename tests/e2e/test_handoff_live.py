@@ -17,8 +17,8 @@ import requests
 from tests.e2e.conftest import STAFFED
 from tests.conftest import module_database_url
 from tests.e2e.console_client import ConsoleClient
-from tests.e2e.servers import (E2E_TOKEN, MODEL, ROOT, Server, VENV_BIN, start_action_server,
-                               start_console, start_rasa_server)
+from tests.e2e.servers import (MODEL, ROOT, Server, VENV_BIN, start_action_server,
+                               fetch_tracker, start_console, start_rasa_server)
 from tests.e2e.socket_chat import SocketChat
 from tests.e2e.test_conversations import BYSTANDER_FIRST
 
@@ -56,8 +56,7 @@ class Stack:
         {"rasa": self.start_rasa, "console": self.start_console}[name]()
 
     def tracker(self, conversation_id: str) -> Dict:
-        return requests.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker",
-                            params={"token": E2E_TOKEN}, timeout=30).json()
+        return fetch_tracker(self.rasa_url, conversation_id)
 
     def stop(self) -> None:
         for server in self.servers.values():
