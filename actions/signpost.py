@@ -11,8 +11,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import get_clock, get_max_wait, get_queue, get_schedule
+from actions.runtime import get_clock, get_max_wait, get_queue, get_schedule, get_settings
+from bot import conversation_ids
 from bot.handoff.messages import handoff_signal
+from bot.handoff.queue import TooManyWaiting
 from bot.handoff.service import ESTIMATE_WINDOW, status_message
 from bot.schedule import describe_opening
 from bot.summary import build_summary, offer_was_accepted
@@ -79,15 +81,27 @@ class ActionHandoff(Action):
             dispatcher.utter_message(response="utter_chat_closed",
                                      next_opening=events[1]["value"])
             return events
+        if not conversation_ids.is_valid(tracker.sender_id):
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return []
         channel = tracker.get_latest_input_channel()
         summary = build_summary(tracker.current_slot_values(), tracker.events, now, channel)
+        # Set by our channels from the client's address (a keyed hash, never the address).
+        summary["source"] = (tracker.latest_message.get("metadata") or {}).get("source")
         try:
             queue = get_queue()
-            ticket = queue.create(tracker.sender_id, channel, summary, now)
+            # A script cannot fill the queue from one address; a real person behind a busy
+            # address still gets 0800-2000 and 112 (settings.yml `limits:`).
+            ticket = queue.create(tracker.sender_id, channel, summary, now,
+                                  get_settings().limits.waiting_handoffs_per_source)
             position = queue.position(ticket.id)  # None: already with a counsellor
             status = position and status_message(
                 ticket, position, queue.recent_pickup_waits(now, ESTIMATE_WINDOW), now,
                 get_max_wait())
+        except TooManyWaiting:
+            logger.warning("Handoff refused: too many people waiting from one source.")
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return []
         except SQLAlchemyError as exc:
             # Only the class name: SQLAlchemy's message would quote the summary, and with it
             # what the person wrote.

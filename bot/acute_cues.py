@@ -63,3 +63,33 @@ _HABITUAL = re.compile(
 def signals_habitual(text: str) -> bool:
     """True when the message speaks of a pattern or the past rather than of right now."""
     return bool(_HABITUAL.search(text))
+
+
+# The person says the danger is over: calm now, the violent person left, help has come.
+# Such a message is never read as acute on its own (unless it also has a plain now-signal),
+# and in a conversation it releases acute danger (bot/triage.py).
+_DANGER_OVER = re.compile(
+    r"\b(?:het is|is het|alles is)\s+(?:nu\s+)?(?:even\s+|weer\s+)?(?:rustig|stil|veilig)\b"
+    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:weg|vertrokken|weggegaan|opgepakt|meegenomen)\b"
+    r"|\bik ben\s+(?:nu\s+)?(?:veilig|weg|buiten|bij (?:de buren|mijn \w+|een vriend\w*))\b"
+    r"|\b(?:ik heb|we hebben|heb)\s+(?:net\s+|al\s+)?(?:112|de politie|politie) gebeld\b"
+    r"|\b(?:de )?politie is\s+(?:er|hier|geweest|gekomen)\b"
+    r"|\b(?:the )?police (?:are|is) here\b|\bi called 112\b|\bit'?s (?:calm|quiet|over) now\b",
+    re.IGNORECASE,
+)
+
+
+# ... but not when the danger is coming back ("hij is weg, maar hij komt zo terug") or someone
+# is hurt ("hij is weg, ik bloed"): then help is still needed now.
+_NOT_OVER = re.compile(
+    r"\b(?:komt|kom|komen)\s+(?:zo\s+|straks\s+|vast\s+|weer\s+|nog\s+)*(?:terug|eraan)\b"
+    r"|\bonderweg\b|\bcoming back\b"
+    r"|\b(?:bloed|bloedt|bloeden|gewond|bewusteloos|ademt|reageert niet|ziekenhuis|ambulance|"
+    r"pijn|verkracht|flauw|bleeding|hurt|injured)\b",
+    re.IGNORECASE,
+)
+
+
+def signals_danger_over(text: str) -> bool:
+    """True when the message says the danger has passed ("het is nu rustig", "hij is weg")."""
+    return bool(_DANGER_OVER.search(text)) and not _NOT_OVER.search(text)

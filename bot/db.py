@@ -7,21 +7,59 @@ The tracker store (Rasa's `events` table) and our own tables share one database,
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable, Optional
 
+import sqlite3
+
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 # Rasa writes its events while the console and the action server read and write theirs; on
 # SQLite a writer briefly locks the whole file, so wait for it instead of failing at once.
 SQLITE_BUSY_TIMEOUT_S = 15
 
 
+def sqlite_file(url: str) -> Optional[str]:
+    """The file of an SQLite URL (relative to the working folder), else None."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database.startswith("file:"):  # already a URI: file:path?mode=...
+        return database[len("file:"):]
+    return database if database and database != ":memory:" else None
+
+
+def sqlite_open_only_url(url: str) -> str:
+    """The same SQLite database, opened only if the file exists (SQLite's `mode=rw`).
+
+    Without it SQLite silently makes a new, empty file when the database was deleted or moved
+    away, and every service goes on in a database without tables or accounts. With it, such a
+    fault is an error that the health checks report and the person is told about, and the
+    services carry on by themselves once the file is back."""
+    path = sqlite_file(url)
+    if path is None:
+        return url
+    return f"sqlite:///file:{path}?mode=rw&uri=true"
+
+
 def create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        return sa.create_engine(url, future=True,
+        return sa.create_engine(sqlite_open_only_url(url), future=True,
                                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
     return sa.create_engine(url, future=True, pool_pre_ping=True)
+
+
+def create_database_file(url: str) -> None:
+    """Make the SQLite file (readable by its owner only) if it does not exist yet: at start-up
+    only, never while running (see `sqlite_open_only_url`)."""
+    path = sqlite_file(url)
+    if path is None or Path(path).exists():
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).touch(mode=0o600)
+    sqlite3.connect(path).close()
 
 
 def create_tables(engine: Engine) -> None:
@@ -32,6 +70,14 @@ def create_tables(engine: Engine) -> None:
 
     queue.metadata.create_all(engine)
     store.metadata.create_all(engine)
+
+
+def prepare_database(url: str) -> Engine:
+    """At a service's start-up: the SQLite file on a first start, our tables, and the engine."""
+    create_database_file(url)
+    engine = create_engine(url)
+    create_tables(engine)
+    return engine
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -51,3 +97,21 @@ def aware(moment: Optional[datetime]) -> Optional[datetime]:
 def utc_clock(clock: Callable[[], datetime]) -> Callable[[], datetime]:
     """The same clock in UTC: SQLite drops offsets, and `aware` reads stored times as UTC."""
     return lambda: clock().astimezone(timezone.utc)
+
+
+def main() -> int:
+    """`python -m bot.db`: make the database of settings.yml ready (the SQLite file on a first
+    start, our tables); run by `make run` before the services start."""
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        url = load_settings().handoff.database_url
+    except SettingsError as exc:
+        print(f"bot.db: {exc}")
+        return 1
+    prepare_database(url).dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -20,8 +20,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 ACTION_URL_ENV_VAR = "VT_ACTION_URL"
-DEFAULT_ACTION_URL = "http://localhost:5055/webhook"
+DEFAULT_ACTION_URL = "http://127.0.0.1:5055/webhook"
 DEFAULT_POSTGRES_PORT = 5432
+# Our SQL tracker store: Rasa's, but it never forgets silently (bot/tracker_store.py).
+TRACKER_STORE_TYPE = "bot.tracker_store.GuardedSQLTrackerStore"
+# Rasa reads ${...} from its environment when it loads endpoints.yml, so the action server's
+# secret is never written into the file.
+ACTION_AUTHORIZATION = "Bearer ${VT_ACTION_TOKEN}"
 
 _HEADER = ("# Written by `python -m bot.endpoints` from the database URL "
            "(settings.yml / VT_DATABASE_URL); do not edit.\n")
@@ -34,13 +39,13 @@ def tracker_store_config(database_url: str) -> Dict[str, Any]:
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
             raise ValueError("an SQLite tracker store needs a file, e.g. sqlite:///var/tracker.db")
-        # sqlite:///var/tracker.db -> var/tracker.db (relative to Rasa's working folder);
-        # sqlite:////tmp/x.db -> /tmp/x.db
-        return {"type": "SQL", "dialect": "sqlite", "db": url.database}
+        # The whole URL (relative paths are relative to Rasa's working folder): the store
+        # opens it only while the file exists.
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "url": database_url}
     if backend == "postgresql":
         if not url.database:
             raise ValueError(f"no database name in {url!r}")
-        config: Dict[str, Any] = {"type": "SQL", "dialect": url.drivername}
+        config: Dict[str, Any] = {"type": TRACKER_STORE_TYPE, "dialect": url.drivername}
         if url.host:
             config["url"] = url.host  # Rasa passes endpoints' `url` on as the host
         config["port"] = url.port or DEFAULT_POSTGRES_PORT
@@ -58,9 +63,11 @@ def tracker_store_config(database_url: str) -> Dict[str, Any]:
 
 
 def render_endpoints(database_url: str, action_url: str) -> str:
-    """Rasa endpoints YAML: the action server and the SQL tracker store."""
+    """Rasa endpoints YAML: the action server (with its secret from the environment) and the
+    SQL tracker store."""
     config = {
-        "action_endpoint": {"url": action_url},
+        "action_endpoint": {"url": action_url,
+                            "headers": {"Authorization": ACTION_AUTHORIZATION}},
         "tracker_store": tracker_store_config(database_url),
     }
     return _HEADER + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)

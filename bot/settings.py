@@ -20,6 +20,8 @@ DATABASE_URL_ENV_VAR = "VT_DATABASE_URL"
 RASA_URL_ENV_VAR = "VT_RASA_URL"
 # Overrides site.quick_exit_url (tests use a local page: there is no internet there).
 QUICK_EXIT_URL_ENV_VAR = "VT_QUICK_EXIT_URL"
+# Overrides site.origins (comma-separated), e.g. for tests on other ports.
+SITE_ORIGINS_ENV_VAR = "VT_SITE_ORIGINS"
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -55,9 +57,14 @@ class ConsoleSettings:
     # open chat keeps it alive), and after `session_max_hours` in any case.
     session_idle_minutes: int
     session_max_hours: int
-    # Failed logins in a row before an account is locked, and for how long.
+    # Failed logins in a row from one address before that address may not log in with that
+    # name for `lockout_minutes` (the name stays open from elsewhere).
     lockout_after_failures: int
     lockout_minutes: int
+    # Failed logins a minute, from one address and from all together, before the console
+    # answers "try again in a minute" without checking passwords (a flood costs no work).
+    login_failures_per_source_per_minute: int
+    login_failures_per_minute: int
     # Off only for local http:// development on a host other than localhost.
     secure_cookies: bool
 
@@ -70,6 +77,17 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """Flood limits (bot/channels/flood_guard.py). Far above what a person typing reaches; a
+    message over a limit is answered with 112 and 0800-2000, never dropped in silence."""
+    messages_per_conversation_per_minute: int
+    messages_per_connection_per_minute: int  # one socket.io connection
+    messages_per_source_per_minute: int  # one address, all its conversations
+    new_conversations_per_source_per_10_minutes: int
+    waiting_handoffs_per_source: int  # at the same time, from one address
+
+
+@dataclass(frozen=True)
 class SiteSettings:
     # The information page with the chat widget (`make run`: http://localhost:8000/).
     host: str
@@ -78,6 +96,9 @@ class SiteSettings:
     socket_url: str
     # Where "Snel weg" (quick exit) sends the visitor: a neutral website.
     quick_exit_url: str
+    # The origins (scheme://host:port) of the pages that carry the widget: the only ones whose
+    # browsers Rasa's socket.io channel lets in.
+    origins: Tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -87,6 +108,7 @@ class Settings:
     console: ConsoleSettings
     retention: RetentionSettings
     site: SiteSettings
+    limits: LimitSettings
 
 
 def known_holiday_names() -> FrozenSet[str]:
@@ -116,7 +138,8 @@ def load_settings(path: Optional[Path] = None) -> Settings:
         return Settings(chat=_parse_chat(raw["chat"]), handoff=_parse_handoff(raw.get("handoff")),
                         console=_parse_console(raw.get("console")),
                         retention=_parse_retention(raw.get("retention")),
-                        site=_parse_site(raw.get("site")))
+                        site=_parse_site(raw.get("site")),
+                        limits=_parse_limits(raw.get("limits")))
     except SettingsError as exc:
         raise SettingsError(f"{path}: {exc}") from exc
 
@@ -167,6 +190,10 @@ def _parse_console(raw: Any) -> ConsoleSettings:
         session_max_hours=_whole_number(raw, "session_max_hours", "console", 1, 24),
         lockout_after_failures=_whole_number(raw, "lockout_after_failures", "console", 1, 100),
         lockout_minutes=_whole_number(raw, "lockout_minutes", "console", 1, 24 * 60),
+        login_failures_per_source_per_minute=_whole_number(
+            raw, "login_failures_per_source_per_minute", "console", 1, 1_000_000),
+        login_failures_per_minute=_whole_number(raw, "login_failures_per_minute", "console",
+                                                1, 1_000_000),
         secure_cookies=raw["secure_cookies"],
     )
 
@@ -183,7 +210,30 @@ def _parse_site(raw: Any) -> SiteSettings:
     if not isinstance(exit_url, str) or not exit_url.startswith(("http://", "https://")):
         raise SettingsError("site.quick_exit_url must be an http(s) URL of a neutral website")
     return SiteSettings(host=host, port=_whole_number(raw, "port", "site", 1, 65535),
-                        socket_url=socket_url.rstrip("/"), quick_exit_url=exit_url)
+                        socket_url=socket_url.rstrip("/"), quick_exit_url=exit_url,
+                        origins=_parse_origins(raw.get("origins")))
+
+
+def _parse_origins(raw: Any) -> Tuple[str, ...]:
+    configured = os.environ.get(SITE_ORIGINS_ENV_VAR)
+    if configured:
+        raw = [origin.strip() for origin in configured.split(",") if origin.strip()]
+    if not isinstance(raw, list) or not raw:
+        raise SettingsError("site.origins must be a list of origins such as http://localhost:8000")
+    for origin in raw:
+        if (not isinstance(origin, str) or not origin.startswith(("http://", "https://"))
+                or origin.rstrip("/").count("/") != 2):
+            raise SettingsError(f"site.origins: {origin!r} is not an origin such as "
+                                "https://www.veiligthuis.nl (scheme, host and port, no path)")
+    return tuple(origin.rstrip("/") for origin in raw)
+
+
+def _parse_limits(raw: Any) -> LimitSettings:
+    if not isinstance(raw, dict):
+        raise SettingsError("expected a 'limits:' section (messages_per_conversation_per_minute, ...)")
+    return LimitSettings(**{
+        name: _whole_number(raw, name, "limits", 1, 1_000_000)
+        for name in LimitSettings.__dataclass_fields__})
 
 
 def _parse_retention(raw: Any) -> RetentionSettings:

@@ -16,7 +16,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
-from bot.acute_cues import ACUTE_INTENT, signals_acute_danger, signals_habitual
+from bot.acute_cues import (ACUTE_INTENT, signals_acute_danger, signals_danger_over,
+                            signals_habitual)
 
 CONCERN_TYPES = (
     "kindermishandeling",
@@ -164,9 +165,12 @@ class TriageDecision:
 
 def is_acute(intent: str, text: str, prediction: TriagePrediction,
              thresholds: TriageThresholds) -> bool:
-    """Three independent signals of danger now; any one is enough (recall first)."""
+    """Three independent signals of danger now; any one is enough (recall first). A message
+    that says the danger is over is not acute unless it also has a plain now-signal."""
     if signals_acute_danger(text):
         return True
+    if signals_danger_over(text):
+        return False
     habitual = signals_habitual(text)
     needed = thresholds.acute_habitual if habitual else thresholds.acute
     return prediction.acute_probability >= needed or (intent == ACUTE_INTENT and not habitual)

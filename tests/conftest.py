@@ -95,10 +95,19 @@ def empty_postgres_database(url: str) -> None:
         engine.dispose()
 
 
+def sqlite_url(path: Path) -> str:
+    """The URL of a new SQLite database file (made now, as `make run`'s start-up would)."""
+    from bot.db import create_database_file
+
+    url = f"sqlite:///{path}"
+    create_database_file(url)
+    return url
+
+
 def module_database_url(request, workdir: Path) -> str:
     """An empty database for a module-scoped fixture parametrized "sqlite" / "postgresql"."""
     if request.param == "sqlite":
-        return f"sqlite:///{workdir / 'tracker.db'}"
+        return sqlite_url(workdir / "tracker.db")
     url = request.getfixturevalue("postgres_url")
     empty_postgres_database(url)
     return url
@@ -111,7 +120,7 @@ def database_url(request, tmp_path) -> str:
     PostgreSQL: the shared test database with all tables dropped first (quicker than a new
     database per test); so tests that use it must not run in parallel on the same server."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
+        return sqlite_url(tmp_path / "test.db")
     url = request.getfixturevalue("postgres_url")
     empty_postgres_database(url)
     return url

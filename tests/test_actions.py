@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.handoff.queue import WAITING, HandoffQueue
 from actions.signpost import ActionHandoff, ActionSignpost, ActionTellOpeningStatus
-from tests.conftest import action_event, user_event
+from tests.conftest import action_event, sqlite_url, user_event
 
 MONDAY_MORNING = "2026-11-30T10:00:00+01:00"
 MONDAY_CLOSING_MARGIN = "2026-11-30T16:50:00+01:00"
@@ -21,7 +21,7 @@ ACCEPTED = [user_event("ik maak me zorgen om mijn buurvrouw", "describe_concern"
 @pytest.fixture(autouse=True)
 def queue(tmp_path, monkeypatch) -> HandoffQueue:
     """Every test gets its own empty handoff queue."""
-    fresh = HandoffQueue.from_url(f"sqlite:///{tmp_path / 'queue.db'}")
+    fresh = HandoffQueue.from_url(sqlite_url(tmp_path / "queue.db"))
     monkeypatch.setattr("actions.signpost.get_queue", lambda: fresh)
     return fresh
 

@@ -14,6 +14,7 @@ import yaml
 from bot.endpoints import render_endpoints
 
 ACTION_URL = "http://localhost:5055/webhook"
+STORE = "bot.tracker_store.GuardedSQLTrackerStore"
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -24,13 +25,14 @@ def rendered(database_url: str) -> dict:
 def test_sqlite_relative_path():
     config = rendered("sqlite:///var/tracker.db")
     assert config == {
-        "action_endpoint": {"url": ACTION_URL},
-        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": "var/tracker.db"},
+        "action_endpoint": {"url": ACTION_URL,
+                            "headers": {"Authorization": "Bearer ${VT_ACTION_TOKEN}"}},
+        "tracker_store": {"type": STORE, "dialect": "sqlite", "url": "sqlite:///var/tracker.db"},
     }
 
 
 def test_sqlite_absolute_path():
-    assert rendered("sqlite:////tmp/x.db")["tracker_store"]["db"] == "/tmp/x.db"
+    assert rendered("sqlite:////tmp/x.db")["tracker_store"]["url"] == "sqlite:////tmp/x.db"
 
 
 def test_postgresql_fields_and_an_awkward_password():
@@ -38,7 +40,7 @@ def test_postgresql_fields_and_an_awkward_password():
     url = "postgresql://vt_user:p%40ss%3A%20w0rd%23%27%7Bno%7D@db.internal:6543/veilig_thuis"
     store = rendered(url)["tracker_store"]
     assert store == {
-        "type": "SQL", "dialect": "postgresql", "url": "db.internal", "port": 6543,
+        "type": STORE, "dialect": "postgresql", "url": "db.internal", "port": 6543,
         "db": "veilig_thuis", "username": "vt_user", "password": "p@ss: w0rd#'{no}",
     }
 
@@ -67,10 +69,16 @@ def test_cli_writes_a_private_file(tmp_path):
     assert config["tracker_store"]["password"] == "secret"
 
 
-async def test_rasa_tracker_store_saves_and_reads_back(database_url, tmp_path):
+async def test_rasa_tracker_store_saves_and_reads_back(database_url, tmp_path, monkeypatch):
     """Rasa loads the rendered file the way `rasa run --endpoints` does, and its SQL tracker
     store works against that database (the real PostgreSQL server for the postgres case)."""
     from rasa.core.tracker_store import SQLTrackerStore, create_tracker_store
+
+    from bot.db import create_database_file
+    from bot.tracker_store import GuardedSQLTrackerStore
+
+    monkeypatch.setenv("VT_ACTION_TOKEN", "a-secret")  # Rasa expands it when reading the file
+    create_database_file(database_url)  # make run's start-up does this
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
@@ -81,7 +89,7 @@ async def test_rasa_tracker_store_saves_and_reads_back(database_url, tmp_path):
     config = read_endpoint_config(str(endpoints), "tracker_store")
     # create_tracker_store calls SQLTrackerStore(host=<url>, domain=..., **the other keys).
     store = create_tracker_store(config, Domain.empty())
-    assert isinstance(store, SQLTrackerStore)
+    assert isinstance(store, SQLTrackerStore) and isinstance(store, GuardedSQLTrackerStore)
     try:
         expected_dialect = "sqlite" if database_url.startswith("sqlite") else "postgresql"
         assert store.engine.dialect.name == expected_dialect

@@ -172,7 +172,9 @@ async def test_stop_before_the_handoff_does_not_count(world):
     assert service.queue.get(ticket.id).status == "waiting"
 
 
-async def test_acute_message_while_waiting_moves_to_the_front_and_says_112_once(world):
+async def test_acute_message_while_waiting_moves_to_the_front(world):
+    # "Bel 112" comes from the Rasa server at once (tests/e2e/test_hostile.py), not from
+    # this worker, so it also arrives while the console is down.
     service, clock, rasa, url = world
     first = await waiting_conversation(url, service, "c1")
     acute = th.user("hij staat nu met een mes in de keuken", intent="acute_danger",
@@ -182,7 +184,7 @@ async def test_acute_message_while_waiting_moves_to_the_front_and_says_112_once(
     await service.tick()
     assert service.queue.get(second.id).priority == PRIORITY_ACUTE
     assert [t.id for t in service.queue.waiting()] == [second.id, first.id]
-    assert rasa.texts("c2").count(messages.acute_while_waiting().text) == 1
+    assert not any("112" in text for text in rasa.texts("c2"))
 
 
 async def test_waiting_people_hear_when_their_place_changes_and_now_and_then(world):

@@ -14,13 +14,17 @@ from bot.db import create_engine, create_tables
 from bot.handoff.queue import HandoffQueue, WITHDRAWN
 from bot.schedule import ChatSchedule
 from bot.settings import load_settings
-from bot.site.app import PERSON_LEFT, SOCKET_IO_CLIENT, Site, _session_id, chat_status, person_left
-from tests.e2e.servers import start_site
+from bot.channels import session_token
+from bot.channels.flood_guard import FloodGuard
+from bot.site.app import (PERSON_LEFT, SOCKET_IO_CLIENT, Site, _proven_session, chat_status,
+                          person_left)
+from tests.e2e.servers import E2E_SOCKET_KEY, start_site
 from tests.test_handoff_service import RecordingRasa
 
 MONDAY_10 = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 SATURDAY = datetime(2026, 11, 28, 13, 0, tzinfo=timezone.utc)
 SITE_PORT = 5193
+KEY = E2E_SOCKET_KEY.encode()
 
 
 @pytest.fixture
@@ -30,7 +34,8 @@ def site(database_url):
     moment = {"now": MONDAY_10}
     yield Site(schedule=ChatSchedule(load_settings().chat), clock=lambda: moment["now"],
                queue=HandoffQueue(engine), rasa=RecordingRasa(),
-               socket_url="http://localhost:5005", quick_exit_url="https://example.org/"), moment
+               socket_url="http://localhost:5005", quick_exit_url="https://example.org/",
+               session_key=KEY, guard=FloodGuard(load_settings().limits)), moment
     engine.dispose()
 
 
@@ -63,13 +68,20 @@ async def test_leaving_a_live_chat_tells_the_counsellor_only(site):
     assert site.rasa.quiet  # into the transcript only: the person has gone
 
 
+def token_body(session_id: str, key: bytes = KEY) -> bytes:
+    now = datetime.now(timezone.utc)  # tokens are checked against the real time
+    return json.dumps({"token": session_token.token_for(key, session_id, now)}).encode()
+
+
 @pytest.mark.parametrize("body, expected", [
-    (b'{"session_id": "abc"}', "abc"), (b"", None), (b"not json", None), (b"[1]", None),
-    (b'{"session_id": ""}', None), (b'{"session_id": 5}', None),
-    (json.dumps({"session_id": "x" * 129}).encode(), None), (b"\xff\xfe", None),
+    (token_body("w-abc"), "w-abc"), (b"", None), (b"not json", None), (b"[1]", None),
+    (b'{"session_id": "w-abc"}', None),  # knowing the id is not enough
+    (token_body("w-abc", key=b"another key that is long enough to be a real key!"), None),
+    (b'{"token": ""}', None), (b'{"token": 5}', None), (b"\xff\xfe", None),
+    (json.dumps({"token": "x" * 5000}).encode(), None),
 ])
-def test_session_id_is_read_carefully(body, expected):
-    assert _session_id(body) == expected
+def test_the_person_left_needs_the_sessions_token(body, expected):
+    assert _proven_session(KEY, body) == expected
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +112,13 @@ def test_status_and_left_over_http(site_server):
     status = requests.get(site_server + "/api/chat-status", timeout=10).json()
     assert status["open"] is True and status["socket_url"] == "http://localhost:5005"
     bad = requests.post(site_server + "/api/left", data=b"nonsense", timeout=10)
-    assert bad.status_code == 400 and "session_id" in bad.json()["error"]
-    ok = requests.post(site_server + "/api/left", data=b'{"session_id": "nobody"}', timeout=10)
+    assert bad.status_code == 400 and "token" in bad.json()["error"]
+    made_up = requests.post(site_server + "/api/left", data=b'{"session_id": "nobody"}',
+                            timeout=10)
+    assert made_up.status_code == 400
+    session = requests.post(site_server + "/api/session", timeout=10).json()
+    assert session_token.session_of(KEY, session["token"]) == session["session_id"]
+    ok = requests.post(site_server + "/api/left", json={"token": session["token"]}, timeout=10)
     assert ok.json() == {"ok": True, "outcome": "nothing"}
     too_big = requests.post(site_server + "/api/left", data=b"x" * 10_000, timeout=10)
     assert too_big.status_code == 413

@@ -12,9 +12,11 @@ def tracker_store(url: str):
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
 
+    from bot.db import sqlite_file
+
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return SQLTrackerStore(Domain.empty(), dialect="sqlite", db=parsed.database)
+        return SQLTrackerStore(Domain.empty(), dialect="sqlite", db=sqlite_file(url))
     return SQLTrackerStore(Domain.empty(), dialect="postgresql", host=parsed.host,
                            port=parsed.port, db=parsed.database, username=parsed.username,
                            password=parsed.password)

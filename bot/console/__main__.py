@@ -12,8 +12,9 @@ from datetime import timedelta
 from bot.clock import clock_from_env
 from bot.console.app import Console, create_app, templates
 from bot.console.auth import Accounts, Sessions
+from bot.console.login_guard import CSRF_KEY_NAME, LoginGuard, shared_key
 from bot.console.records import AuditLog, Reviews
-from bot.db import create_engine, create_tables
+from bot.db import prepare_database
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.rasa_api import RasaClient
 from bot.handoff.service import HandoffService
@@ -24,8 +25,7 @@ RASA_TOKEN_ENV_VAR = "VT_RASA_TOKEN"
 
 
 def build_console(settings: Settings) -> Console:
-    engine = create_engine(settings.handoff.database_url)
-    create_tables(engine)
+    engine = prepare_database(settings.handoff.database_url)
     clock = clock_from_env()
     schedule = ChatSchedule(settings.chat)
     queue = HandoffQueue(engine)
@@ -41,7 +41,10 @@ def build_console(settings: Settings) -> Console:
         sessions=Sessions(engine, accounts, clock, timedelta(minutes=cfg.session_idle_minutes),
                           timedelta(hours=cfg.session_max_hours)),
         audit=AuditLog(engine, clock), reviews=Reviews(engine, clock), schedule=schedule,
-        timezone=settings.chat.timezone, clock=clock, secure_cookies=cfg.secure_cookies, templates=templates())
+        timezone=settings.chat.timezone, clock=clock, secure_cookies=cfg.secure_cookies,
+        templates=templates(), login_key=shared_key(engine, CSRF_KEY_NAME),
+        login_guard=LoginGuard(cfg.login_failures_per_source_per_minute,
+                               cfg.login_failures_per_minute))
 
 
 def main() -> None:

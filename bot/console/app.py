@@ -23,10 +23,12 @@ from sanic.response import HTTPResponse
 from bot.clock import Clock
 from bot.console import views
 from bot.console.auth import Accounts, Sessions
+from bot.console.login_guard import LoginGuard
 from bot.console.records import AuditLog, Reviews
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.service import HandoffService
 from bot.schedule import ChatSchedule
+from bot.web_safety import add_static_folder, refuse_unstorable
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ class Console:
     clock: Clock
     secure_cookies: bool
     templates: Environment
+    login_key: bytes  # signs the login form's CSRF token (shared through the database)
+    login_guard: LoginGuard
 
 
 def templates() -> Environment:
@@ -73,8 +77,9 @@ def create_app(console: Console, name: str = "vt_console", run_worker: bool = Tr
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     app.config.MOTD = False
     app.ctx.console = console
-    app.static("/static", str(HERE / "static"), name="static")
+    add_static_folder(app, "/static", HERE / "static", name="static")
     views.register(app)
+    app.on_request(refuse_unstorable)
 
     @app.on_response
     async def add_security_headers(request: Request, resp: HTTPResponse) -> None:

@@ -2,6 +2,11 @@
 
 The session cookie holds a random token; the database keeps only its SHA-256, with the CSRF
 token that every form and POST of that session must send back.
+
+Lockout is per (user name, source): five failures from one address lock that name for that
+address only, so nobody can lock a counsellor out from elsewhere by guessing on purpose. A
+name that does not exist is treated exactly like one that does (same hashing work, same
+counting, same answers), so the answers do not tell which names exist.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import List, Optional
 
 import sqlalchemy as sa
@@ -20,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.db import aware, utc_clock
-from bot.console.store import COUNSELLOR, ROLES, TEAM_LEAD, counsellors, sessions
+from bot.console.store import COUNSELLOR, ROLES, TEAM_LEAD, counsellors, login_failures, sessions
 
 MIN_PASSWORD_LENGTH = 12
 # How precisely a session's idle time is kept (a write per request would be wasted work).
@@ -84,10 +89,13 @@ class Accounts:
         return Counsellor(username, display_name.strip(), role)
 
     def set_password(self, username: str, password: str) -> None:
+        """A new password; also lifts every lockout of this name."""
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
-        self._update(username, password_hash=_hasher.hash(password), failed_logins=0,
-                     locked_until=None)
+        self._update(username, password_hash=_hasher.hash(password))
+        with self._engine.begin() as connection:
+            connection.execute(login_failures.delete().where(
+                login_failures.c.username_hash == _hash(username)))
 
     def deactivate(self, username: str) -> None:
         self._update(username, active=False)
@@ -113,28 +121,57 @@ class Accounts:
             rows = connection.execute(sa.select(counsellors).order_by(counsellors.c.username)).all()
         return [Counsellor(row.username, row.display_name, row.role) for row in rows]
 
-    def authenticate(self, username: str, password: str) -> LoginResult:
+    def authenticate(self, username: str, password: str, source: str = "-") -> LoginResult:
+        """Check a login from `source` (the client's address, as a short hash). Blocking (the
+        hash takes ~0.1 s): the console runs it in a worker thread."""
         now = self._clock()
         with self._engine.connect() as connection:
             row = connection.execute(sa.select(counsellors).where(
                 counsellors.c.username == username, counsellors.c.active.is_(True))).first()
-        if row is None:
-            _verify(_DUMMY_HASH, password)
-            return LoginResult(None)
-        locked_until = aware(row.locked_until)
+        # Always one hash, also for an unknown name or a locked pair: the time taken says
+        # nothing about either.
+        right = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+        key = _hash(f"{username}\0{source}")
+        failures, locked_until = self._failures(key)
         if locked_until is not None and locked_until > now:
             return LoginResult(None, locked=True)
-        if not _verify(row.password_hash, password):
-            failures = row.failed_logins + 1
-            lock = failures >= self._lock_after
-            self._update(username, failed_logins=0 if lock else failures,
-                         locked_until=now + self._lock_for if lock else None)
+        if row is None or not right:
+            lock = failures + 1 >= self._lock_after
+            self._record_failure(key, username, 0 if lock else failures + 1,
+                                 now + self._lock_for if lock else None, now)
             return LoginResult(None, locked=lock)
-        values = {"failed_logins": 0, "locked_until": None}
+        self._clear_failures(key)
         if _hasher.check_needs_rehash(row.password_hash):
-            values["password_hash"] = _hasher.hash(password)
-        self._update(username, **values)
+            self._update(username, password_hash=_hasher.hash(password))
         return LoginResult(Counsellor(row.username, row.display_name, row.role))
+
+    def _failures(self, key: str) -> "tuple[int, Optional[datetime]]":
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(login_failures).where(
+                login_failures.c.key_hash == key)).first()
+        return (0, None) if row is None else (row.failures, aware(row.locked_until))
+
+    def _record_failure(self, key: str, username: str, failures: int,
+                        locked_until: Optional[datetime], now: datetime) -> None:
+        values = {"failures": failures, "locked_until": locked_until, "updated_at": now}
+        with self._engine.begin() as connection:
+            updated = connection.execute(login_failures.update()
+                                         .where(login_failures.c.key_hash == key).values(**values))
+            if updated.rowcount == 0:
+                try:
+                    with connection.begin_nested():
+                        connection.execute(login_failures.insert().values(
+                            key_hash=key, username_hash=_hash(username), **values))
+                except sa.exc.IntegrityError:  # a parallel failure made the row first
+                    pass
+
+    def _clear_failures(self, key: str) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(login_failures.delete().where(login_failures.c.key_hash == key))
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
 
 
 def _verify(password_hash: str, password: str) -> bool:

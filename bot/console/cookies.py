@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Optional
 
 from sanic.response import HTTPResponse
@@ -27,6 +26,3 @@ def set_cookie(resp: HTTPResponse, name: str, value: str, secure: bool,
 def clear_cookie(resp: HTTPResponse, name: str, secure: bool) -> None:
     set_cookie(resp, name, "", secure, max_age=0)
 
-
-def new_login_csrf() -> str:
-    return secrets.token_urlsafe(24)

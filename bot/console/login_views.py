@@ -1,18 +1,20 @@
-"""Log in and out. The login form has its own CSRF token (a double-submit cookie), because
-there is no session yet to keep one in."""
+"""Log in and out. The login form has its own CSRF token (a signed double-submit cookie,
+bot/console/login_guard.py), because there is no session yet to keep one in."""
 
 from __future__ import annotations
 
-import hmac
+import functools
 
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.flood_guard import source_of
 from bot.console import store
-from bot.console.cookies import (LOGIN_CSRF_COOKIE, SESSION_COOKIE, clear_cookie,
-                                 new_login_csrf, set_cookie)
+from bot.console.cookies import LOGIN_CSRF_COOKIE, SESSION_COOKIE, clear_cookie, set_cookie
+from bot.console.login_guard import login_token_ok, new_login_token
 from bot.console.views import render, sent_csrf
+from bot.web_safety import client_address
 
 MAX_FIELD_CHARS = 256
 
@@ -24,9 +26,10 @@ def register(app: Sanic) -> None:
 
 
 def _form(request: Request, message: str = "", status: int = 200) -> HTTPResponse:
-    token = new_login_csrf()
+    console = request.app.ctx.console
+    token = new_login_token(console.login_key, console.clock())
     resp = render(request, "login.html", status=status, csrf_token=token, message=message)
-    set_cookie(resp, LOGIN_CSRF_COOKIE, token, request.app.ctx.console.secure_cookies)
+    set_cookie(resp, LOGIN_CSRF_COOKIE, token, console.secure_cookies)
     return resp
 
 
@@ -37,18 +40,24 @@ async def login_form(request: Request) -> HTTPResponse:
 async def login(request: Request) -> HTTPResponse:
     console = request.app.ctx.console
     form = request.form or {}
-    sent, expected = form.get("csrf_token") or "", request.cookies.get(LOGIN_CSRF_COOKIE) or ""
-    if not sent or not hmac.compare_digest(sent, expected):
+    if not login_token_ok(console.login_key, form.get("csrf_token"),
+                          request.cookies.get(LOGIN_CSRF_COOKIE), console.clock()):
         return _form(request, "Het formulier was verlopen. Probeer het nog eens.", status=403)
+    source = source_of(client_address(request), console.login_key)
+    if not console.login_guard.allow(source):
+        return _form(request, "Er wordt nu te vaak geprobeerd in te loggen. Wacht een minuut en "
+                              "probeer het dan opnieuw.", status=429)
     username = (form.get("username") or "").strip().lower()[:MAX_FIELD_CHARS]
     password = (form.get("password") or "")[:MAX_FIELD_CHARS]
-    result = console.accounts.authenticate(username, password)
+    result = await console.login_guard.off_the_loop(
+        functools.partial(console.accounts.authenticate, username, password, source))
     if result.counsellor is None:
+        console.login_guard.failed(source)
         action = store.LOCKED if result.locked else store.LOGIN_FAILED
         console.audit.record(username or "-", action)
-        message = ("Te veel mislukte pogingen. Dit account is een tijdje geblokkeerd; probeer "
-                   "het later opnieuw of vraag je teamleider." if result.locked else
-                   "Gebruikersnaam of wachtwoord klopt niet.")
+        message = ("Te veel mislukte pogingen. Deze naam is vanaf hier een tijdje "
+                   "geblokkeerd; probeer het later opnieuw of vraag je teamleider."
+                   if result.locked else "Gebruikersnaam of wachtwoord klopt niet.")
         return _form(request, message, status=401)
     console.audit.record(username, store.LOGIN)
     resp = response.redirect("/", status=303)

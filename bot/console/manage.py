@@ -13,7 +13,7 @@ from typing import List, Optional
 from bot.clock import system_clock
 from bot.console.auth import AccountError, Accounts
 from bot.console.store import COUNSELLOR, TEAM_LEAD
-from bot.db import create_engine, create_tables
+from bot.db import prepare_database
 from bot.settings import SettingsError, load_settings
 
 
@@ -46,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        engine = create_engine(load_settings().handoff.database_url)
-        create_tables(engine)
+        engine = prepare_database(load_settings().handoff.database_url)
         accounts = Accounts(engine, system_clock)
         if args.command == "add":
             role = TEAM_LEAD if args.team_lead else COUNSELLOR

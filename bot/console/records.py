@@ -37,7 +37,7 @@ class AuditLog:
     def record(self, actor: str, action: str, ticket_id: Optional[int] = None) -> None:
         with self._engine.begin() as connection:
             connection.execute(audit_log.insert().values(
-                at=self._clock(), actor=actor, action=action, ticket_id=ticket_id))
+                at=self._clock(), actor=actor[:64], action=action, ticket_id=ticket_id))
 
     def entries(self, actor: Optional[str] = None, ticket_id: Optional[int] = None,
                 limit: int = 500) -> List[AuditEntry]:

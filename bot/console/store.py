@@ -25,6 +25,25 @@ counsellors = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# Failed logins per (user name, source): a lockout for one address never locks the
+# counsellor out from another. Keys are hashes, so a password typed as a user name is not kept.
+login_failures = sa.Table(
+    "console_login_failures", metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),  # SHA-256 of name and source
+    sa.Column("username_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Keys the consoles share through the database (so several console processes agree), such
+# as the one that signs the login form's CSRF token.
+keys = sa.Table(
+    "console_keys", metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+)
+
 sessions = sa.Table(
     "console_sessions", metadata,
     # SHA-256 of the cookie value: a copy of the database does not give working sessions.

@@ -4,6 +4,8 @@ service, the accounts and the records; this module checks who asks and renders."
 from __future__ import annotations
 
 import functools
+import re
+import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 from urllib.parse import urlencode
@@ -17,13 +19,16 @@ from bot.channels import window
 from bot.console import labels, store
 from bot.console.auth import Session
 from bot.console.cookies import SESSION_COOKIE
-from bot.handoff.queue import CLAIMED, CLOSED, Ticket
+from bot.handoff.queue import CLAIMED, CLOSED, MAX_TICKET_ID, Ticket
 from bot.handoff.rasa_api import RasaUnavailable
 from bot.handoff.service import NotYours
 from bot.handoff.transcript import last_person_message_at, read_transcript
 
 MAX_REPLY_CHARS = 4000
 MAX_NOTE_CHARS = 4000
+# Event ids in ?after= are Rasa's `events.id`: an INTEGER column on both databases.
+MAX_EVENT_ID = 2**31 - 1
+REPLY_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 REVIEW_PAGE_SIZE = 100  # rows per review page: a long list would stall the console
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
@@ -150,9 +155,11 @@ async def queue_api(request: Request) -> HTTPResponse:
 async def claim(request: Request, ticket_id: int) -> HTTPResponse:
     console, counsellor = _console(request), request.ctx.session.counsellor
     _ticket_or_404(request, ticket_id)
-    if not await console.service.claim(ticket_id, counsellor.username, counsellor.display_name):
+    # The audit entry is written the moment the claim is decided, whatever Rasa does after.
+    if not await console.service.claim(
+            ticket_id, counsellor.username, counsellor.display_name,
+            on_claimed=lambda: console.audit.record(counsellor.username, store.CLAIM, ticket_id)):
         return response.redirect("/?notice=taken", status=303)
-    console.audit.record(counsellor.username, store.CLAIM, ticket_id)
     return response.redirect(f"/chat/{ticket_id}", status=303)
 
 
@@ -175,6 +182,7 @@ async def chat_page(request: Request, ticket_id: int) -> HTTPResponse:
     return render(request, "chat.html", ticket=ticket, entries=entries,
                   summary=labels.summary_lines(ticket.summary), window=_reply_window(request, ticket),
                   can_reply=ticket.claimed_by == session.counsellor.username,
+                  reply_id=secrets.token_hex(16),
                   last_id=entries[-1].event_id if entries else 0)
 
 
@@ -190,7 +198,10 @@ async def transcript_api(request: Request, ticket_id: int) -> HTTPResponse:
     try:
         after = max(0, int(request.args.get("after", "0")))
     except ValueError:
-        return response.json({"error": "after moet een getal zijn"}, status=400)
+        after = -1
+    if not 0 <= after <= MAX_EVENT_ID:
+        return response.json({"error": f"after moet een getal van 0 tot {MAX_EVENT_ID} zijn"},
+                             status=400)
     if after == 0:  # a whole transcript: a reading like opening the chat page
         console.audit.record(session.counsellor.username, store.OPEN_CHAT, ticket_id)
     entries = read_transcript(console.queue.engine, ticket.conversation_id, after_id=after)
@@ -218,14 +229,19 @@ def _wants_json(request: Request) -> bool:
 async def reply(request: Request, ticket_id: int) -> HTTPResponse:
     console, counsellor = _console(request), request.ctx.session.counsellor
     ticket = _ticket_or_404(request, ticket_id)
-    text = ((request.form or {}).get("text") or "").strip()
+    form = request.form or {}
+    text = (form.get("text") or "").strip()
     if not text or len(text) > MAX_REPLY_CHARS:
         return error_page(request, 400, f"Een bericht is 1 tot {MAX_REPLY_CHARS} tekens.")
+    reply_id = form.get("reply_id") or None
+    if reply_id is not None and not REPLY_ID.fullmatch(reply_id):
+        return error_page(request, 400, "Dit formulier klopt niet. Laad de pagina opnieuw.")
     reply_window = _reply_window(request, ticket)
     if reply_window is not None and not reply_window["open"]:
         return error_page(request, 409, reply_window["text"])
     try:
-        await console.service.reply(ticket_id, counsellor.username, counsellor.display_name, text)
+        await console.service.reply(ticket_id, counsellor.username, counsellor.display_name, text,
+                                    reply_id)
     except NotYours:
         return error_page(request, 409, "Dit gesprek is niet (meer) van jou.")
     except RasaUnavailable:
@@ -362,8 +378,10 @@ async def audit_page(request: Request) -> HTTPResponse:
     console = _console(request)
     actor = request.args.get("actor") or None
     try:
-        ticket_id = int(request.args.get("ticket") or "")
+        ticket_id: Optional[int] = int(request.args.get("ticket") or "")
     except ValueError:
         ticket_id = None  # no filter, or not a number
+    if ticket_id is not None and not 0 < ticket_id <= MAX_TICKET_ID:
+        ticket_id = 0  # names no ticket: an empty list, not a database error
     return render(request, "audit.html", entries=console.audit.entries(actor, ticket_id),
                   actor=actor or "", ticket_id=ticket_id)

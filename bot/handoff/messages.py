@@ -86,11 +86,6 @@ def stopped_waiting() -> Message:
     return Message("Goed, je wacht niet meer. Je kunt altijd terugkomen. " + SAFETY_LINE)
 
 
-def acute_while_waiting() -> Message:
-    return Message("Ben je of is iemand nu in gevaar? Bel dan meteen 112. Ik heb je naar voren "
-                   "gezet in de wachtrij.")
-
-
 def as_bot_events(messages: List[Message], metadata: Dict[str, str],
                   signal: Optional[Dict[str, Any]] = None) -> List[Dict]:
     """Rasa `bot` events for POST /conversations/{id}/tracker/events. A `signal` (see

@@ -24,6 +24,9 @@ WAITING, CLAIMED, CLOSED = "waiting", "claimed", "closed"
 ENDED, WITHDRAWN, NOT_PICKED_UP = "ended", "withdrawn", "not_picked_up"
 STOPPED = "stopped"  # the person typed "stop" in a messaging app
 
+# Ticket ids are INTEGER on both databases; a larger number can name no ticket.
+MAX_TICKET_ID = 2**31 - 1
+
 # Lower is more urgent.
 PRIORITY_ACUTE, PRIORITY_CHILDREN, PRIORITY_OTHER = 0, 1, 2
 
@@ -44,6 +47,11 @@ tickets = sa.Table(
     # Never reuse an id on SQLite: audit entries and reviews point at tickets by id.
     sqlite_autoincrement=True,
 )
+
+
+class TooManyWaiting(RuntimeError):
+    """The source already has as many waiting tickets as allowed (a flood, or many people
+    behind one address: they are sent to 0800-2000 instead)."""
 
 
 @dataclass(frozen=True)
@@ -99,8 +107,11 @@ class HandoffQueue:
         return self._engine
 
     def create(self, conversation_id: str, channel: Optional[str],
-               summary: Mapping[str, Any], now: datetime) -> Ticket:
-        """A new waiting ticket; a conversation that is already waiting keeps its ticket."""
+               summary: Mapping[str, Any], now: datetime,
+               max_waiting_per_source: Optional[int] = None) -> Ticket:
+        """A new waiting ticket; a conversation that is already waiting keeps its ticket (so one
+        conversation never holds two). With `max_waiting_per_source`, TooManyWaiting when the
+        summary's `source` already has that many tickets waiting."""
         with self._engine.begin() as connection:
             existing = connection.execute(
                 sa.select(tickets).where(tickets.c.conversation_id == conversation_id,
@@ -108,6 +119,13 @@ class HandoffQueue:
             ).first()
             if existing is not None:
                 return _ticket(existing)
+            source = summary.get("source")
+            if max_waiting_per_source is not None and source:
+                waiting = connection.execute(
+                    sa.select(tickets.c.summary).where(tickets.c.status == WAITING)).scalars()
+                if sum(json.loads(text).get("source") == source
+                       for text in waiting) >= max_waiting_per_source:
+                    raise TooManyWaiting(conversation_id)
             result = connection.execute(tickets.insert().values(
                 conversation_id=conversation_id, channel=channel,
                 summary=json.dumps(dict(summary), ensure_ascii=False),
@@ -117,6 +135,8 @@ class HandoffQueue:
         return self.get(ticket_id)
 
     def get(self, ticket_id: int) -> Ticket:
+        if not 0 < ticket_id <= MAX_TICKET_ID:
+            raise KeyError(ticket_id)  # the database would refuse the number itself
         with self._engine.connect() as connection:
             row = connection.execute(sa.select(tickets).where(tickets.c.id == ticket_id)).first()
         if row is None:

@@ -7,12 +7,17 @@ last wrote from (socket.io, Telegram, Twilio, ...).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, List, Optional
-from urllib.parse import quote
 
 import aiohttp
 
+from bot import conversation_ids
+
 TIMEOUT = aiohttp.ClientTimeout(total=15)
+# On Python 3.10 aiohttp's timeouts raise asyncio.TimeoutError, which is not the built-in
+# TimeoutError (they became one class in 3.11).
+_NOT_REACHED = (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError)
 
 
 class RasaUnavailable(RuntimeError):
@@ -20,9 +25,11 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, token: Optional[str]) -> None:
+    def __init__(self, base_url: str, token: Optional[str],
+                 timeout: aiohttp.ClientTimeout = TIMEOUT) -> None:
         self._base_url = base_url.rstrip("/")
         self._token = token
+        self._timeout = timeout
         self._session: Optional[aiohttp.ClientSession] = None
 
     async def close(self) -> None:
@@ -32,27 +39,24 @@ class RasaClient:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=TIMEOUT)
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
 
     async def append(self, conversation_id: str, events: List[Dict[str, Any]],
                      side_effects: bool = True) -> None:
-        """Append events; with side effects, bot events also go to the person's channel."""
+        """Append events; with side effects, bot events also go to the person's channel.
+
+        Only ids the doors accept are sent (InvalidConversationId otherwise): they need no
+        encoding, so the path names exactly this conversation."""
+        conversation_ids.require(conversation_id)
         params = {"execute_side_effects": "true" if side_effects else "false",
                   "output_channel": "latest", "include_events": "NONE"}
         if self._token:
             params["token"] = self._token
-        url = f"{self._base_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
+        url = f"{self._base_url}/conversations/{conversation_id}/tracker/events"
         try:
             async with self._http().post(url, params=params, json=events) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except _NOT_REACHED as exc:
             raise RasaUnavailable(f"Rasa not reachable ({type(exc).__name__})") from exc
-
-    async def healthy(self) -> bool:
-        try:
-            async with self._http().get(f"{self._base_url}/") as response:
-                return response.status == 200
-        except (aiohttp.ClientError, TimeoutError):
-            return False

@@ -7,19 +7,23 @@ both act); only the one that won the change then tells the person, through the R
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Engine
+
+from bot.conversation_ids import InvalidConversationId
 
 from bot.clock import Clock
 from bot.handoff import messages
 from bot.handoff.messages import Message
 from bot.handoff.queue import CLAIMED, HandoffQueue, Ticket
 from bot.handoff.rasa_api import RasaClient, RasaUnavailable
-from bot.handoff.transcript import COUNSELLOR, PERSON, RESTART, RESUME, since_last_pause
+from bot.handoff.transcript import (COUNSELLOR, PERSON, RESTART, RESUME, has_reply,
+                                   since_last_pause)
 from bot.schedule import ChatSchedule, describe_opening
 
 logger = logging.getLogger(__name__)
@@ -69,13 +73,18 @@ class HandoffService:
     _announced: Dict[int, Tuple[int, datetime]] = field(default_factory=dict)
     # Messages a ticket change owes the person but Rasa did not take yet; retried each tick.
     _undelivered: List[Tuple[str, List[dict]]] = field(default_factory=list)
+    # One lock per reply id: a retried reply waits for the first attempt, then finds it.
+    _replying: Dict[str, asyncio.Lock] = field(default_factory=dict)
 
     # --- counsellor actions ------------------------------------------------------------------
-    async def claim(self, ticket_id: int, username: str, display_name: str) -> bool:
-        """True if this counsellor got the conversation; the person is told (now, or as soon
-        as Rasa takes it)."""
+    async def claim(self, ticket_id: int, username: str, display_name: str,
+                    on_claimed: Callable[[], None] = lambda: None) -> bool:
+        """True if this counsellor got the conversation. `on_claimed` runs as soon as the claim
+        is decided (the audit entry), before Rasa is called; the person is told now, or as soon
+        as Rasa takes it."""
         if not self.queue.claim(ticket_id, username, self.clock()):
             return False
+        on_claimed()
         ticket = self.queue.get(ticket_id)
         self._announced.pop(ticket_id, None)
         await self._deliver(ticket.conversation_id, messages.as_bot_events(
@@ -89,14 +98,29 @@ class HandoffService:
             raise NotYours(ticket_id)
         return ticket
 
-    async def reply(self, ticket_id: int, username: str, display_name: str, text: str) -> None:
-        """Send the counsellor's message to the person; raises RasaUnavailable if it failed."""
+    async def reply(self, ticket_id: int, username: str, display_name: str, text: str,
+                    reply_id: Optional[str] = None) -> None:
+        """Send the counsellor's message to the person; raises RasaUnavailable if it failed.
+
+        With a `reply_id` (made by the console page, the same for every retry of one message)
+        a message that already reached the transcript is not sent again: a retry after a slow
+        or lost answer from Rasa cannot send it twice."""
         ticket = self.owned(ticket_id, username)
-        await self.rasa.append(ticket.conversation_id, [{
-            "event": "bot", "text": text,
-            "metadata": {"author": COUNSELLOR, "counsellor": username,
-                         "counsellor_name": display_name},
-        }])
+        metadata = {"author": COUNSELLOR, "counsellor": username, "counsellor_name": display_name}
+        if reply_id is None:
+            await self.rasa.append(ticket.conversation_id, [
+                {"event": "bot", "text": text, "metadata": metadata}])
+            return
+        lock = self._replying.setdefault(reply_id, asyncio.Lock())
+        try:
+            async with lock:
+                if has_reply(self.engine, ticket.conversation_id, reply_id):
+                    return
+                await self.rasa.append(ticket.conversation_id, [{
+                    "event": "bot", "text": text, "metadata": {**metadata, "reply_id": reply_id}}])
+        finally:
+            if not lock.locked():
+                self._replying.pop(reply_id, None)
 
     async def end(self, ticket_id: int, username: str) -> None:
         """Give the conversation back to the bot, with a closing message."""
@@ -146,10 +170,10 @@ class HandoffService:
                 self._announced.pop(ticket.id, None)
                 await self._resume(ticket, messages.stopped_waiting(), "withdrawn")
             return
-        if any(entry.understood and entry.understood.acute for entry in said) \
-                and self.queue.escalate(ticket.id):
-            await self._deliver(ticket.conversation_id, messages.as_bot_events(
-                [messages.acute_while_waiting()], _WORKER))
+        if any(entry.understood and entry.understood.acute for entry in said):
+            # The person already got "bel 112" from the Rasa server itself, at once
+            # (bot/channels/intake.py); here the ticket moves to the front.
+            self.queue.escalate(ticket.id)
 
     async def _announce(self, ticket: Ticket, position: int, recent_waits: Sequence[timedelta],
                         now: datetime) -> None:
@@ -175,6 +199,10 @@ class HandoffService:
         except RasaUnavailable as exc:
             logger.warning("Handoff message not delivered, will retry: %s", exc)
             self._undelivered.append((conversation_id, events))
+        except InvalidConversationId:
+            # Only a ticket from before ids were checked at the doors: Rasa can never be
+            # reached for it, so retrying would only repeat the failure.
+            logger.error("Handoff message dropped: the conversation id is not valid")
 
     async def _retry_undelivered(self) -> None:
         owed, self._undelivered = self._undelivered, []

@@ -139,3 +139,20 @@ def last_person_message_at(engine: Engine, conversation_id: str) -> Optional[dat
             return None
         latest = connection.execute(query).scalar()
     return None if latest is None else datetime.fromtimestamp(latest, tz=timezone.utc)
+
+
+def has_reply(engine: Engine, conversation_id: str, reply_id: str) -> bool:
+    """True when a counsellor message with this reply id is in the conversation (since the
+    handoff): the console's check that a retried reply was already delivered."""
+    last_pause = (sa.select(sa.func.max(events.c.id))
+                  .where(events.c.sender_id == conversation_id, events.c.type_name == PAUSE)
+                  .scalar_subquery())
+    query = sa.select(events.c.data).where(events.c.sender_id == conversation_id,
+                                           events.c.type_name == "bot",
+                                           events.c.id > sa.func.coalesce(last_pause, 0))
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table("events"):
+            return False
+        rows = connection.execute(query).scalars().all()
+    return any((json.loads(data or "{}").get("metadata") or {}).get("reply_id") == reply_id
+               for data in rows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -14,17 +15,19 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import session_token
+from bot.channels.flood_guard import FloodGuard
 from bot.clock import Clock
 from bot.handoff.queue import CLAIMED, WAITING, HandoffQueue
 from bot.handoff.rasa_api import RasaClient, RasaUnavailable
 from bot.schedule import ChatSchedule, describe_opening
+from bot.web_safety import add_static_folder, client_address, refuse_unstorable
 
 logger = logging.getLogger(__name__)
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 SOCKET_IO_CLIENT = WEB / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 MAX_REQUEST_BYTES = 4 * 1024
-MAX_SESSION_ID_CHARS = 128
 PERSON_LEFT = "De persoon heeft de chat verlaten (snel weg)."
 
 
@@ -36,6 +39,8 @@ class Site:
     rasa: RasaClient
     socket_url: str
     quick_exit_url: str
+    session_key: bytes  # VT_SOCKET_KEY, shared with Rasa's socket.io channel
+    guard: FloodGuard  # new conversations per address (settings.yml `limits:`)
 
 
 def security_headers(socket_url: str) -> Dict[str, str]:
@@ -79,15 +84,13 @@ async def person_left(site: Site, session_id: str) -> str:
     return "nothing"
 
 
-def _session_id(body: bytes) -> Optional[str]:
+def _proven_session(key: bytes, body: bytes) -> Optional[str]:
+    """The conversation a request body's token proves (the widget sends {"token": ...})."""
     try:
         data = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError):
         return None
-    value = data.get("session_id") if isinstance(data, dict) else None
-    if isinstance(value, str) and 0 < len(value) <= MAX_SESSION_ID_CHARS:
-        return value
-    return None
+    return session_token.session_of(key, data.get("token") if isinstance(data, dict) else None)
 
 
 def create_app(site: Site, name: str = "vt_site") -> Sanic:
@@ -111,17 +114,31 @@ def create_app(site: Site, name: str = "vt_site") -> Sanic:
             return response.text("socket.io-client missing: run `make setup`", status=503)
         return await response.file(SOCKET_IO_CLIENT, mime_type="text/javascript")
 
-    app.static("/widget", str(WEB / "widget"), name="widget")
+    add_static_folder(app, "/widget", WEB / "widget", name="widget")
+    app.on_request(refuse_unstorable)
 
     @app.get("/api/chat-status")
     async def status(request: Request) -> HTTPResponse:
         return response.json(chat_status(site))
 
+    @app.post("/api/session")
+    async def new_session(request: Request) -> HTTPResponse:
+        """A conversation id made here, with the token that proves it to Rasa."""
+        source = site.guard.source(client_address(request))
+        if not site.guard.allow_new_conversation(source):
+            return response.json({"error": "Te veel nieuwe gesprekken. Probeer het zo opnieuw. "
+                                           "Bel bij direct gevaar 112, of 0800-2000."},
+                                 status=429)
+        # The real time, not the schedule's clock (VT_FAKE_NOW): Rasa checks the token with it.
+        session_id, token = session_token.new_session(site.session_key,
+                                                      datetime.now(timezone.utc))
+        return response.json({"session_id": session_id, "token": token})
+
     @app.post("/api/left")
     async def left(request: Request) -> HTTPResponse:
-        session_id = _session_id(request.body)
+        session_id = _proven_session(site.session_key, request.body)
         if session_id is None:
-            return response.json({"error": "session_id missing or invalid"}, status=400)
+            return response.json({"error": "token missing or invalid"}, status=400)
         try:
             outcome = await person_left(site, session_id)
         except RasaUnavailable as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, Sequence, Tuple
+from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -119,9 +119,10 @@ class Stack:
 
 
 def start_stack(workdir: Path, ports: Tuple[int, int, int],
-                counsellors: Sequence[Tuple[str, ...]]) -> Stack:
+                counsellors: Sequence[Tuple[str, ...]], site_port: Optional[int] = None) -> Stack:
     """Counsellor accounts, then the action server, Rasa and the console on (action, Rasa,
-    console) ports, clocks at a staffed time. The caller stops it."""
+    console) ports, clocks at a staffed time; Rasa lets in browsers from the website on
+    `site_port` (the caller starts that site). The caller stops it."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first", pytrace=False)
     action_port, rasa_port, console_port = ports
@@ -131,8 +132,11 @@ def start_stack(workdir: Path, ports: Tuple[int, int, int],
             add_counsellor(stack.database_url, *account)
         stack.servers["actions"] = start_action_server(
             action_port, workdir / "actions.log", STAFFED, database_url=stack.database_url)
+        origins = (f"http://127.0.0.1:{site_port},http://localhost:{site_port}"
+                   if site_port else "http://127.0.0.1:8000")
         stack.servers["rasa"] = start_rasa_server(rasa_port, action_port, workdir,
-                                                  workdir / "rasa.log", stack.database_url)
+                                                  workdir / "rasa.log", stack.database_url,
+                                                  env_extra={"VT_SITE_ORIGINS": origins})
         stack.servers["console"] = start_console(console_port, workdir / "console.log",
                                                  stack.database_url, rasa_port, STAFFED)
     except BaseException:

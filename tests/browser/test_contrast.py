@@ -488,7 +488,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     if not (ROOT / "web" / "node_modules" / "socket.io-client").is_dir():
         pytest.fail("socket.io-client missing: run `make setup`", pytrace=False)
     stack = start_stack(tmp_path_factory.mktemp("browser-contrast"),
-                        (ACTION_PORT, RASA_PORT, CONSOLE_PORT), [])
+                        (ACTION_PORT, RASA_PORT, CONSOLE_PORT), [], site_port=SITE_PORT)
     try:
         stack.servers["site"] = start_site(SITE_PORT, stack.workdir / "site.log",
                                            stack.database_url, RASA_PORT, STAFFED,

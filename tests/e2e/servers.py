@@ -17,8 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "veilig-thuis.tar.gz"
 STARTUP_TIMEOUT_S = 240
-# The Rasa HTTP API token of the test servers (made up here; `make run` makes a random one).
+# The secrets of the test servers (made up here; `make run` makes random ones): the Rasa HTTP
+# API token, the action server's secret and the website's socket.io session key.
 E2E_TOKEN = "e2e-test-token"
+E2E_ACTION_TOKEN = "e2e-action-server-secret"
+E2E_SOCKET_KEY = "e2e-socket-session-key-" + "k" * 40
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -53,7 +56,30 @@ class Server:
 
 
 def _env() -> Dict[str, str]:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "VT_ACTION_TOKEN": E2E_ACTION_TOKEN,
+            "VT_SOCKET_KEY": E2E_SOCKET_KEY, "VT_SETTINGS": str(relaxed_settings())}
+
+
+def relax_limits(settings: Dict[str, Any]) -> None:
+    """Every test talks from 127.0.0.1 and starts many conversations a minute: the flood
+    limits would stop the test suite itself. tests/e2e/test_hostile.py tests them."""
+    for name in settings["limits"]:
+        settings["limits"][name] *= 1000
+    settings["console"]["login_failures_per_source_per_minute"] *= 1000
+    settings["console"]["login_failures_per_minute"] *= 1000
+
+
+_relaxed: Dict[str, Path] = {}
+
+
+def relaxed_settings() -> Path:
+    """settings.yml with relaxed flood limits, written once per test run."""
+    if "path" not in _relaxed:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="vt-settings-"))
+        _relaxed["path"] = settings_file(folder, "settings.yml", lambda s: None)
+    return _relaxed["path"]
 
 
 def start_action_server(port: int, log: Path, fake_now: Optional[str],
@@ -66,7 +92,7 @@ def start_action_server(port: int, log: Path, fake_now: Optional[str],
         env["VT_FAKE_NOW"] = fake_now
     handle = log.open("ab")
     process = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(port)],
+        [str(VENV_BIN / "python"), "-m", "bot.action_server", "--port", str(port)],
         cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
     )
     _wait_until_up(f"http://127.0.0.1:{port}/health", process, log)
@@ -78,9 +104,11 @@ def start_rasa_server(port: int, action_port: int, workdir: Path, log: Path,
                       credentials: Path = ROOT / "credentials.yml",
                       env_extra: Optional[Dict[str, str]] = None) -> Server:
     """Rasa as `make run` starts it; `credentials` and `env_extra` switch channels on."""
+    from bot.db import create_database_file
     from bot.endpoints import render_endpoints
 
     database_url = database_url or f"sqlite:///{workdir / 'tracker.db'}"
+    create_database_file(database_url)  # as make run's start-up does
     endpoints = workdir / f"endpoints-{port}.yml"
     endpoints.write_text(render_endpoints(database_url, f"http://127.0.0.1:{action_port}/webhook"))
     handle = log.open("ab")
@@ -132,6 +160,20 @@ def start_site(port: int, log: Path, database_url: str, rasa_port: int, fake_now
     if quick_exit_url:
         env["VT_QUICK_EXIT_URL"] = quick_exit_url
     return _start_service("bot.site", port, log, env, fake_now)
+
+
+def settings_file(workdir: Path, name: str, change, strict_limits: bool = False) -> Path:
+    """A copy of settings.yml with `change(settings_dict)` applied, for one test's servers;
+    with relaxed flood limits unless `strict_limits`."""
+    import yaml
+
+    settings = yaml.safe_load((ROOT / "settings.yml").read_text(encoding="utf-8"))
+    if not strict_limits:
+        relax_limits(settings)
+    change(settings)
+    path = workdir / name
+    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    return path
 
 
 def fetch_tracker(rasa_url: str, conversation_id: str, all_events: bool = False) -> Dict:

@@ -6,15 +6,23 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
 import socketio
 
+from bot.channels import session_token
+from tests.e2e.servers import E2E_SOCKET_KEY
+
 
 class SocketChat:
-    def __init__(self, url: str, session_id: Optional[str] = None) -> None:
+    def __init__(self, url: str, session_id: Optional[str] = None,
+                 token: Optional[str] = None) -> None:
         self.url = url
         self.session_id = session_id or f"e2e-sock-{uuid.uuid4().hex[:12]}"
+        # What the website would have issued for this conversation.
+        self.token = token or session_token.token_for(
+            E2E_SOCKET_KEY.encode(), self.session_id, datetime.now(timezone.utc))
         self.received: List[Dict[str, Any]] = []
         self._client: Optional[socketio.AsyncClient] = None
 
@@ -31,7 +39,8 @@ class SocketChat:
             if not confirmed.done():
                 confirmed.set_result(data)
 
-        await client.connect(self.url, transports=["websocket"], socketio_path="socket.io")
+        await client.connect(self.url, transports=["websocket"], socketio_path="socket.io",
+                             auth={"token": self.token})
         await client.emit("session_request", {"session_id": self.session_id})
         await asyncio.wait_for(confirmed, timeout=20)
         self._client = client

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-import yaml
 
 from bot.channels.door import ONLY_TEXT, PERSON_STOPPED, STOPPED
 from bot.channels.pseudonym import new_key
@@ -26,7 +25,7 @@ from bot.handoff.queue import HandoffQueue
 from tests.e2e.conftest import STAFFED
 from tests.e2e.console_client import ConsoleClient
 from tests.e2e.servers import (MODEL, ROOT, Server, VENV_BIN, start_action_server,
-                               fetch_tracker, start_console, start_rasa_server)
+                               fetch_tracker, settings_file, start_console, start_rasa_server)
 from tests.e2e.standins import (TelegramStandIn, TwilioStandIn, post_twilio_webhook,
                                 telegram_callback_update, telegram_photo_update, telegram_update,
                                 twilio_whatsapp_image_params, twilio_whatsapp_params)
@@ -66,13 +65,12 @@ def always_open_settings(workdir: Path) -> Path:
     """settings.yml with the chat staffed around the clock: the console then runs on the real
     clock (WhatsApp's window is judged against the real times of Rasa's events) and its worker
     never closes the queue, whatever hour the tests run."""
-    settings = yaml.safe_load((ROOT / "settings.yml").read_text(encoding="utf-8"))
-    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    settings["chat"]["opening_hours"] = {day: ["00:00", "23:59"] for day in days}
-    settings["chat"]["closed_on_holidays"] = []
-    path = workdir / "settings-always-open.yml"
-    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
-    return path
+    def always_open(settings: dict) -> None:
+        days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        settings["chat"]["opening_hours"] = {day: ["00:00", "23:59"] for day in days}
+        settings["chat"]["closed_on_holidays"] = []
+
+    return settings_file(workdir, "settings-always-open.yml", always_open)
 
 
 def console_now() -> str:

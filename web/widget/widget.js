@@ -12,7 +12,8 @@
 (function () {
   "use strict";
 
-  var KEY_SESSION = "vt-chat-session";   // the Rasa conversation id
+  var KEY_SESSION = "vt-chat-session";   // the Rasa conversation id (made by the website)
+  var KEY_TOKEN = "vt-chat-token";       // the website's proof that this tab owns it
   var KEY_LOG = "vt-chat-log";           // the rendered messages (for a reload)
   var KEY_HANDOFF = "vt-chat-handoff";   // {state, position, counsellor}
   var KEY_OPEN = "vt-chat-open";         // "1" while the panel is open
@@ -47,7 +48,7 @@
 
   function forget() {
     try {
-      [KEY_SESSION, KEY_LOG, KEY_HANDOFF, KEY_OPEN].forEach(function (key) {
+      [KEY_SESSION, KEY_TOKEN, KEY_LOG, KEY_HANDOFF, KEY_OPEN].forEach(function (key) {
         window.sessionStorage.removeItem(key);
       });
     } catch (e) { /* nothing stored */ }
@@ -57,11 +58,34 @@
     return load(KEY_SESSION, null);
   }
 
-  function newSessionId() {
-    var id = window.crypto && window.crypto.randomUUID ? window.crypto.randomUUID()
-      : "s-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
-    save(KEY_SESSION, id);
-    return id;
+  // The website makes the conversation id and a token for it; Rasa lets this tab in with the
+  // token only, so knowing the id alone never opens someone's chat.
+  var sessionLoading = null;
+  function ensureSession() {
+    if (sessionId() && load(KEY_TOKEN, null)) { return Promise.resolve(true); }
+    if (!sessionLoading) {
+      sessionLoading = window.fetch("/api/session", { method: "POST", credentials: "omit",
+                                                      cache: "no-store" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("status " + response.status); }
+          return response.json();
+        })
+        .then(function (data) {
+          save(KEY_SESSION, data.session_id);
+          save(KEY_TOKEN, data.token);
+          return true;
+        })
+        .catch(function () { return false; })
+        .then(function (ok) { sessionLoading = null; return ok; });
+    }
+    return sessionLoading;
+  }
+
+  function leftBeacon() {
+    var token = load(KEY_TOKEN, null);
+    if (token && navigator.sendBeacon) {
+      navigator.sendBeacon("/api/left", JSON.stringify({ token: token }));
+    }
   }
 
   // --- small DOM helpers --------------------------------------------------------------------
@@ -140,12 +164,9 @@
   // --- quick exit ---------------------------------------------------------------------------
   function quickExit(event) {
     if (event) { event.preventDefault(); }
-    var id = sessionId();
     document.documentElement.classList.add("vt-leaving");  // hide the page at once
+    leftBeacon();
     try { window.sessionStorage.clear(); } catch (e) { /* nothing to clear */ }
-    if (id && navigator.sendBeacon) {
-      navigator.sendBeacon("/api/left", JSON.stringify({ session_id: id }));
-    }
     if (socket) {
       socket.disconnect();
       socket = null;
@@ -269,7 +290,6 @@
     ui.unread.hidden = true;
     document.documentElement.classList.add("vt-chat-open");
     save(KEY_OPEN, "1");
-    if (!sessionId()) { newSessionId(); }
     connect();
     scrollDown();
     if (focusInput) { ui.input.focus(); }
@@ -286,10 +306,7 @@
 
   // "Chat sluiten": stop the conversation, tell the server, forget everything.
   function closeChat() {
-    var id = sessionId();
-    if (id && navigator.sendBeacon) {
-      navigator.sendBeacon("/api/left", JSON.stringify({ session_id: id }));
-    }
+    leftBeacon();
     if (socket) {
       socket.disconnect();
       socket = null;
@@ -314,33 +331,53 @@
       return;
     }
     statusLoaded.then(function (data) {
-      if (socket || !sessionId()) { return; }
       if (!data) {
         showConnection("De chat kan nu niet laden. Bel gerust 0800-2000, gratis en dag en nacht.");
+        return null;
+      }
+      return ensureSession().then(function (ok) {
+        if (socket) { return; }
+        if (!ok) {
+          showConnection("De chat kan nu niet laden. Bel gerust 0800-2000, gratis en dag en nacht.");
+          return;
+        }
+        open(data.socket_url);
+      });
+    });
+  }
+
+  function open(socketUrl) {
+    // websocket only: Rasa's socket.io server answers no cross-origin long-polling.
+    socket = window.io(socketUrl, { transports: ["websocket"], withCredentials: false,
+                                    auth: { token: load(KEY_TOKEN, "") } });
+    socket.on("connect", function () {
+      confirmed = false;
+      socket.emit("session_request", { session_id: sessionId() });
+    });
+    socket.on("session_confirm", function () {
+      confirmed = true;
+      showConnection("");
+      var waiting = outbox;
+      outbox = [];
+      waiting.forEach(emit);
+    });
+    socket.on("disconnect", function () {
+      confirmed = false;
+    });
+    socket.on("connect_error", function (error) {
+      if (socket && socket.active === false) {
+        // Refused by the server: the token ran out. A new message starts a new conversation.
+        socket = null;
+        try { window.sessionStorage.removeItem(KEY_SESSION); } catch (e) { /* gone already */ }
+        try { window.sessionStorage.removeItem(KEY_TOKEN); } catch (e) { /* gone already */ }
+        showConnection("Dit gesprek is verlopen. Stuur een bericht om opnieuw te beginnen. " +
+          "Bellen kan altijd: 0800-2000.");
         return;
       }
-      // websocket only: Rasa's socket.io server answers no cross-origin long-polling.
-      socket = window.io(data.socket_url, { transports: ["websocket"], withCredentials: false });
-      socket.on("connect", function () {
-        confirmed = false;
-        socket.emit("session_request", { session_id: sessionId() });
-      });
-      socket.on("session_confirm", function () {
-        confirmed = true;
-        showConnection("");
-        var waiting = outbox;
-        outbox = [];
-        waiting.forEach(emit);
-      });
-      socket.on("disconnect", function () {
-        confirmed = false;
-      });
-      socket.on("connect_error", function () {
-        showConnection("Geen verbinding met de chat. We proberen het opnieuw… " +
-          "Bellen kan altijd: 0800-2000.");
-      });
-      socket.on("bot_uttered", receive);
+      showConnection("Geen verbinding met de chat. We proberen het opnieuw… " +
+        "Bellen kan altijd: 0800-2000.");
     });
+    socket.on("bot_uttered", receive);
   }
 
   function emit(message) {
@@ -363,7 +400,6 @@
 
   // The person sends `message` (typed text or a button's payload), shown as `shown`.
   function say(message, shown) {
-    if (!sessionId()) { newSessionId(); }
     removeChoices();
     addMessage({ who: "person", text: shown });
     var handoff = load(KEY_HANDOFF, null);

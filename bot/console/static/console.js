@@ -115,16 +115,24 @@
     setInterval(poll, 2000);
     list.scrollTop = list.scrollHeight;
     var form = document.getElementById("reply-form");
+    // One id per message, kept while it is retried: the server sends a message only once.
+    var pending = null;
+    function newReplyId() {
+      var bytes = new Uint8Array(16);
+      window.crypto.getRandomValues(bytes);
+      return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    }
     if (form) {
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         var box = document.getElementById("reply-text");
-        var body = new URLSearchParams({ text: box.value, csrf_token: csrf });
+        if (!pending || pending.text !== box.value) { pending = { text: box.value, id: newReplyId() }; }
+        var body = new URLSearchParams({ text: box.value, reply_id: pending.id, csrf_token: csrf });
         fetch(form.action, { method: "POST", credentials: "same-origin", body: body,
                              headers: { Accept: "application/json", "X-CSRF-Token": csrf } })
           .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
           .then(function (result) {
-            if (result.ok) { box.value = ""; errorBox.hidden = true; poll(); }
+            if (result.ok) { box.value = ""; pending = null; errorBox.hidden = true; poll(); }
             else { errorBox.textContent = result.data.error || "Versturen lukte niet."; errorBox.hidden = false; }
           })
           .catch(function () { errorBox.textContent = "Versturen lukte niet. Je tekst staat er nog."; errorBox.hidden = false; });
