@@ -17,7 +17,7 @@ system-deps:  ## Install Debian packages the tests need: PostgreSQL, Chromium
 train: setup  ## Train the model when data, domain, config or triage code changed
 	@bash scripts/train.sh
 
-run: train  ## Start actions (5055), console (5080), website (8000) and Rasa (5005) on SQLite; Ctrl-C stops
+run: train  ## Start actions (5055), console (5080), website (8000) and Rasa (5005) under supervisord, on SQLite; Ctrl-C stops
 	@bash scripts/run.sh
 
 shell: train  ## Chat with the bot in this terminal
@@ -30,10 +30,11 @@ evaluate: train  ## Per-label precision/recall/F1 and confusion tables on both h
 	@$(PY) scripts/evaluate.py --data tests/nlu/first_messages.yml --json var/evaluation.json
 	@$(PY) scripts/evaluate.py --data tests/nlu/first_messages_b.yml --json var/evaluation_b.json
 
-bench: train  ## Speed and memory: the bot against Rasa's starter bot, the console, the messaging channels (README figures)
+bench: train  ## Speed and memory: the bot against Rasa's starter bot, the console, the channels, hostile load (docs figures)
 	@$(PY) scripts/bench.py
 	@$(PY) scripts/bench_console.py --json var/bench_console.json
 	@$(PY) scripts/bench_channels.py
+	@$(PY) scripts/bench_hostile.py
 
 counsellor: setup  ## Add a counsellor account: make counsellor LOGIN=anna NAME=Anna [TEAM_LEAD=1]
 	@test -n "$(LOGIN)" -a -n "$(NAME)" || { echo "usage: make counsellor LOGIN=anna NAME=Anna [TEAM_LEAD=1]"; exit 2; }

@@ -65,11 +65,30 @@ def create_database_file(url: str) -> None:
 def create_tables(engine: Engine) -> None:
     """Our tables (never Rasa's): created when missing, left alone when present."""
     # Imported here so that importing bot.db has no side effects and no import cycle.
+    from bot.channels import replay
     from bot.console import store
     from bot.handoff import queue
 
     queue.metadata.create_all(engine)
+    replay.metadata.create_all(engine)
     store.metadata.create_all(engine)
+
+
+def can_write(engine: Engine, table: str, column: str) -> bool:
+    """Does the database take writes now? An UPDATE of no rows, rolled back: SQLite refuses it
+    on a read-only or vanished file, PostgreSQL in a read-only or stopped database. (For the
+    health checks; `table` and `column` are our own names, never input.)"""
+    try:
+        with engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                connection.execute(sa.text(
+                    f"UPDATE {table} SET {column} = {column} WHERE 1 = 0"))
+            finally:
+                transaction.rollback()
+    except sa.exc.SQLAlchemyError:
+        return False
+    return True
 
 
 def prepare_database(url: str) -> Engine:

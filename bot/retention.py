@@ -39,7 +39,8 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.console.store import audit_log, reviews, sessions
+from bot.channels.replay import REMEMBER_FOR, seen_messages
+from bot.console.store import audit_log, login_failures, reviews, sessions
 from bot.db import to_utc as _utc
 from bot.handoff.queue import CLOSED, tickets
 from bot.handoff.transcript import events  # Rasa's table; we read and delete its rows
@@ -62,12 +63,15 @@ class PurgeReport:
     reviews_deleted: int = 0
     audit_entries_deleted: int = 0
     sessions_deleted: int = 0
+    # Failed-login counters and platform message ids (replay protection) no longer needed.
+    guard_records_deleted: int = 0
 
     def summary(self) -> str:
         return (f"{self.conversations_deleted} conversations ({self.events_deleted} events), "
                 f"{self.tickets_deleted} tickets, {self.reviews_deleted} reviews, "
                 f"{self.audit_entries_deleted} audit entries, "
-                f"{self.sessions_deleted} console sessions")
+                f"{self.sessions_deleted} console sessions, "
+                f"{self.guard_records_deleted} guard records")
 
 
 class _Counts:
@@ -225,6 +229,11 @@ def purge(engine: Engine, now: datetime, retention: RetentionSettings, *,
         audit_log.delete().where(audit_log.c.at < cut.audit))))
     step(lambda connection: counts.add("sessions_deleted", connection.execute(
         sessions.delete().where(sessions.c.last_seen_at < cut.sessions))))
+    # 4. What the login throttle and the replay guard keep for a day or two.
+    step(lambda connection: counts.add("guard_records_deleted", connection.execute(
+        login_failures.delete().where(login_failures.c.updated_at < cut.sessions))))
+    step(lambda connection: counts.add("guard_records_deleted", connection.execute(
+        seen_messages.delete().where(seen_messages.c.seen_at < _utc(now) - REMEMBER_FOR))))
 
     report = counts.report()
     if not dry_run:

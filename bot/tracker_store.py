@@ -82,16 +82,18 @@ class GuardedSQLTrackerStore(SQLTrackerStore):
         """True when the error is one a second try can get past."""
         if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
             return True  # the database restarted; the pool has dropped the old connections
-        if _missing_table(exc):
-            try:
-                self.Base.metadata.create_all(self.engine)
-                db.create_tables(self.engine)
-            except sa.exc.SQLAlchemyError:
-                return False
-            logger.error("The tracker store's tables were missing and have been made again; "
-                         "conversations from before are gone from this database.")
-            return True
-        return False
+        return _missing_table(exc) and self._make_tables()
+
+    def _make_tables(self) -> bool:
+        """Make Rasa's and our tables in a database that lost them (an empty file)."""
+        try:
+            self.Base.metadata.create_all(self.engine)
+            db.create_tables(self.engine)
+        except sa.exc.SQLAlchemyError:
+            return False
+        logger.error("The tracker store's tables were missing and have been made again; "
+                     "conversations from before are gone from this database.")
+        return True
 
     def _fail(self, what: str, exc: BaseException) -> None:
         self._healthy = False
@@ -114,34 +116,22 @@ class GuardedSQLTrackerStore(SQLTrackerStore):
             "retrieve", lambda: super(GuardedSQLTrackerStore, self).retrieve_full_tracker(sender_id))
 
     def probe(self) -> bool:
-        """Can the database be written to now? (Cached for a moment.)"""
+        """Does the database take writes now? (For the health check; cached for a moment.)"""
         now = time.monotonic()
         if now - self._probed_at >= PROBE_CACHE_S:
             self._probed_at = now
-            try:
-                self._try_write()
-            except sa.exc.SQLAlchemyError as exc:
-                self._healthy = self._heal(exc) and self._write_works()
-            else:
-                self._healthy = True
+            self._healthy = (db.can_write(self.engine, "events", "sender_id")
+                             or (self._remake_missing_tables()
+                                 and db.can_write(self.engine, "events", "sender_id")))
         return self._healthy
 
-    def _write_works(self) -> bool:
+    def _remake_missing_tables(self) -> bool:
         try:
-            self._try_write()
+            if sa.inspect(self.engine).has_table("events"):
+                return False
         except sa.exc.SQLAlchemyError:
-            return False
-        return True
-
-    def _try_write(self) -> None:
-        """A write in a transaction that is rolled back: SQLite refuses it on a read-only
-        file, PostgreSQL in a read-only database, both when the database is gone."""
-        with self.engine.connect() as connection:
-            transaction = connection.begin()
-            try:
-                connection.execute(sa.text("UPDATE events SET sender_id = sender_id WHERE id = -1"))
-            finally:
-                transaction.rollback()
+            return False  # the database itself is away
+        return self._make_tables()
 
 
 def guarded_store(agent: Any) -> Optional[GuardedSQLTrackerStore]:

@@ -13,7 +13,9 @@ Exit code: 0 when the measurements completed, 2 when a bot could not be set up o
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import secrets
 import os
 import platform
 import signal
@@ -98,6 +100,7 @@ class Bot:
     action_port: int
     scripts: List[List[str]]
     extra_env: Dict[str, str] = field(default_factory=dict)
+    ours: bool = False  # our action server (with its secret) and our tracker store
 
 
 @dataclass
@@ -234,6 +237,7 @@ def post(session: requests.Session, port: int, sender: str, text: str, t0: float
     replies = 0
     try:
         resp = session.post(url, json={"sender": sender, "message": text},
+                            headers={"X-Forwarded-For": person_address(sender)},
                             timeout=REQUEST_TIMEOUT_S)
         status = resp.status_code
         replies = len(resp.json()) if status == 200 else 0
@@ -241,6 +245,13 @@ def post(session: requests.Session, port: int, sender: str, text: str, t0: float
         status = None  # no usable answer: connection error, timeout or a malformed body
     end = time.perf_counter()
     return Outcome(end - start, status, replies, end - t0)
+
+
+def person_address(sender: str) -> str:
+    """Each simulated person has an address of their own (our Rasa trusts one proxy here, as
+    behind the production balancer), so the flood limits judge them as they would real people."""
+    number = int(hashlib.sha256(sender.encode()).hexdigest()[:6], 16)
+    return f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255 or 1}"
 
 
 def converse(session: requests.Session, port: int, sender: str, script: Sequence[str],
@@ -316,10 +327,22 @@ def start_bot(bot: Bot, tmp: Path) -> Tuple[subprocess.Popen, subprocess.Popen]:
             raise StartError(f"port {port} is already in use by another process")
     env = child_env(bot.extra_env)
     endpoints = tmp / f"{bot.name}-endpoints.yml"
-    write_endpoints(endpoints, bot.action_port, tmp / f"{bot.name}-bench.db")
     actions_log, rasa_log = tmp / f"{bot.name}-actions.log", tmp / f"{bot.name}-rasa.log"
-    actions = spawn([RASA, "run", "actions", "--port", str(bot.action_port)],
-                    bot.workdir, env, actions_log)
+    if bot.ours:
+        from bot.db import create_database_file
+        from bot.endpoints import render_endpoints
+
+        database = f"sqlite:///{tmp / 'ours-bench.db'}"
+        create_database_file(database)
+        endpoints.write_text(render_endpoints(database, f"http://{HOST}:{bot.action_port}/webhook"),
+                             encoding="utf-8")
+        env.update({"VT_ACTION_TOKEN": secrets.token_urlsafe(24), "VT_DATABASE_URL": database,
+                    "VT_SOCKET_KEY": secrets.token_urlsafe(32), "SANIC_PROXIES_COUNT": "1"})
+        command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.action_server"]
+    else:
+        write_endpoints(endpoints, bot.action_port, tmp / f"{bot.name}-bench.db")
+        command = [RASA, "run", "actions"]
+    actions = spawn([*command, "--port", str(bot.action_port)], bot.workdir, env, actions_log)
     rasa = spawn([RASA, "run", "--enable-api", "-i", HOST, "--port", str(bot.rasa_port),
                   "-m", str(bot.model), "--endpoints", str(endpoints),
                   "--credentials", "credentials.yml"], bot.workdir, env, rasa_log)
@@ -507,7 +530,8 @@ def main() -> int:
         print(f"No model at {OUR_MODEL}: run `make train` first", file=sys.stderr)
         return 2
     begun = time.monotonic()
-    ours_bot = Bot("ours", ROOT, OUR_MODEL, 5305, 5355, OUR_SCRIPTS, {"VT_FAKE_NOW": FAKE_NOW})
+    ours_bot = Bot("ours", ROOT, OUR_MODEL, 5305, 5355, OUR_SCRIPTS, {"VT_FAKE_NOW": FAKE_NOW},
+                   ours=True)
     results: Dict[str, BotResult] = {}
     with tempfile.TemporaryDirectory(prefix="vt-bench-") as tmp_name:
         tmp = Path(tmp_name)

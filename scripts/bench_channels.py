@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -37,6 +38,7 @@ from bench import (  # noqa: E402  (scripts/bench.py, beside this file)
 )
 from bot.benchmark import Outcome, fmt, format_table, summarize  # noqa: E402
 from bot.channels import choices, config, pseudonym  # noqa: E402
+from bot.db import create_database_file  # noqa: E402
 from bot.endpoints import render_endpoints  # noqa: E402
 from tests.e2e.standins import (  # noqa: E402
     TelegramStandIn, TwilioStandIn, telegram_update, twilio_signature, twilio_whatsapp_params,
@@ -66,14 +68,17 @@ def start_servers(tmp: Path, env: Dict[str, str]) -> List:
         if port_busy(port):
             raise StartError(f"port {port} is already in use by another process")
     database = f"sqlite:///{tmp / 'bench.db'}"
+    create_database_file(database)
     (tmp / "endpoints.yml").write_text(
         render_endpoints(database, f"http://{HOST}:{ACTION_PORT}/webhook"), encoding="utf-8")
     base = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
     (tmp / "credentials.yml").write_text(yaml.safe_dump(config.credentials(base, env)),
                                          encoding="utf-8")
-    server_env = child_env({**env, "VT_FAKE_NOW": FAKE_NOW, "VT_DATABASE_URL": database})
-    actions = spawn([RASA, "run", "actions", "--port", str(ACTION_PORT)], ROOT, server_env,
-                    tmp / "actions.log")
+    server_env = child_env({**env, "VT_FAKE_NOW": FAKE_NOW, "VT_DATABASE_URL": database,
+                            "VT_ACTION_TOKEN": secrets.token_urlsafe(24),
+                            "VT_SOCKET_KEY": secrets.token_urlsafe(32)})
+    actions = spawn([str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.action_server",
+                     "--port", str(ACTION_PORT)], ROOT, server_env, tmp / "actions.log")
     rasa = spawn([RASA, "run", "--enable-api", "-i", HOST, "--port", str(RASA_PORT),
                   "-m", str(OUR_MODEL), "--endpoints", str(tmp / "endpoints.yml"),
                   "--credentials", str(tmp / "credentials.yml")], ROOT, server_env,

@@ -324,7 +324,7 @@ async def build_database(tmp: Path, profile: Profile, load_counsellors: int) -> 
 
     from bot.console.auth import Accounts
     from bot.console.store import reviews
-    from bot.db import aware, create_engine, create_tables
+    from bot.db import aware, prepare_database
     from bot.handoff.queue import CLOSED, ENDED, NOT_PICKED_UP, WITHDRAWN, HandoffQueue
     from bot.handoff.queue import priority_of, tickets
     from bot.handoff.transcript import events as events_table
@@ -333,8 +333,7 @@ async def build_database(tmp: Path, profile: Profile, load_counsellors: int) -> 
     rng = random.Random(SEED)
     db_path = tmp / "console-bench.db"
     url = f"sqlite:///{db_path}"
-    engine = create_engine(url)
-    create_tables(engine)
+    engine = prepare_database(url)
     # The bot's domain, so that the slots the conversations set exist, as in production.
     store = SQLTrackerStore(Domain.load(str(ROOT / "domain.yml")), dialect="sqlite",
                             db=str(db_path))

@@ -3,6 +3,7 @@
 #   bash scripts/pg.sh start   start it (if not running), create role vt and database vt_test
 #   bash scripts/pg.sh url     print its SQLAlchemy URL
 #   bash scripts/pg.sh stop    stop it and delete its data
+#   bash scripts/pg.sh halt    stop it and keep its data (`start` brings it back: an outage)
 # Data and unix socket live in /tmp/vt-pg-$VT_PG_PORT; it listens on 127.0.0.1 only.
 # `start` and `url` print only the URL on stdout (as the last line); progress goes to stderr.
 # Durability is off (fsync, synchronous_commit): test data only. Needs the `postgresql`
@@ -102,9 +103,18 @@ stop() {
   say "removed $dir"
 }
 
+halt() {
+  find_bin
+  if running; then
+    say "halting 127.0.0.1:$port (data kept)"
+    as_postgres "$bin/pg_ctl" stop -D "$data" -m fast -w -t 30 >/dev/null
+  fi
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  halt) halt ;;
   url) echo "$url" ;;
-  *) echo "usage: bash scripts/pg.sh start|stop|url" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/pg.sh start|stop|halt|url" >&2; exit 2 ;;
 esac

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false  # nothing leaves this machine
-. scripts/secrets.sh
+. scripts/secrets.sh  # VT_VAR: where the database, secrets and logs live (default var/)
 private_var
 # Settings and secrets may come from a local .env file (see .env.example; never committed).
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
@@ -15,13 +15,13 @@ if [ -f .env ]; then set -a; . ./.env; set +a; fi
 prepare_secrets
 # Rasa's endpoints from the one database URL (settings.yml, or VT_DATABASE_URL), the database
 # itself on a first start, and the channels (Telegram and WhatsApp are off unless configured).
-.venv/bin/python -m bot.endpoints var/endpoints.yml
-.venv/bin/python -m bot.db
-.venv/bin/python -m bot.channels.config var/credentials.yml credentials.yml
-
-export VT_ROOT=$PWD VT_VAR=$PWD/var
+export VT_ROOT=$PWD
 export VT_RASA_PORT=${VT_RASA_PORT:-5005} VT_ACTION_PORT=${VT_ACTION_PORT:-5055}
 export VT_ACTION_URL=${VT_ACTION_URL:-http://127.0.0.1:$VT_ACTION_PORT/webhook}
+.venv/bin/python -m bot.endpoints "$VT_VAR/endpoints.yml"
+.venv/bin/python -m bot.db
+.venv/bin/python -m bot.channels.config "$VT_VAR/credentials.yml" credentials.yml
+
 accounts=$(.venv/bin/python -m bot.console.manage list | wc -l)
 cat <<MSG
 
@@ -36,8 +36,8 @@ cat <<MSG
   Counsellor console: http://localhost:5080/  (${accounts} account(s); add one with
     make counsellor LOGIN=anna NAME=Anna   in another terminal)
   Try a handoff outside opening hours: VT_FAKE_NOW=2026-11-30T10:00:00+01:00 make run
-  Logs: var/rasa.log, var/actions.log, var/console.log, var/site.log; a service that stops is
-  started again (var/supervisord.log says when). Ctrl-C stops all.
+  Logs in $VT_VAR: rasa.log, actions.log, console.log, site.log; a service that stops
+  is started again (supervisord.log says when). Ctrl-C stops all.
 
 MSG
 exec .venv/bin/supervisord -c deploy/supervisord.conf

@@ -3,6 +3,7 @@ PostgreSQL), with an injected clock and a recording stand-in for the Rasa HTTP A
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Tuple
 
@@ -11,7 +12,8 @@ import pytest
 from bot.db import create_engine, create_tables
 from bot.handoff import messages
 from bot.handoff.queue import CLAIMED, CLOSED, NOT_PICKED_UP, PRIORITY_ACUTE, WITHDRAWN, ENDED, HandoffQueue
-from bot.handoff.rasa_api import RasaUnavailable
+from bot.conversation_ids import InvalidConversationId
+from bot.handoff.rasa_api import RasaClient, RasaUnavailable
 from bot.handoff.service import HandoffService, NotYours, wants_to_stop
 from bot.handoff.transcript import BOT, COUNSELLOR, PERSON, SYSTEM, read_transcript
 from bot.schedule import ChatSchedule
@@ -94,6 +96,59 @@ async def test_reply_goes_out_as_counsellor_message_only_for_the_owner(world):
     event = rasa.sent[-1][1][0]
     assert event["text"] == "Hoi, ik ben Anna."
     assert event["metadata"] == {"author": COUNSELLOR, "counsellor": "anna", "counsellor_name": "Anna"}
+
+
+async def test_a_retried_reply_is_sent_once(world):
+    # The first try timed out at the console, but Rasa did store the message: the retry (same
+    # reply id, made by the page) finds it in the transcript and sends nothing.
+    service, clock, rasa, url = world
+    ticket = await waiting_conversation(url, service, "c1")
+    await service.claim(ticket.id, "anna", "Anna")
+    await th.append(url, "c1", [th.bot("Hoi, ik ben Anna.", metadata={
+        "author": COUNSELLOR, "counsellor": "anna", "reply_id": "first-try-0001"})])
+    before = len(rasa.sent)
+    await service.reply(ticket.id, "anna", "Anna", "Hoi, ik ben Anna.", reply_id="first-try-0001")
+    assert len(rasa.sent) == before
+    await service.reply(ticket.id, "anna", "Anna", "Hoe gaat het?", reply_id="second-msg-0002")
+    assert rasa.sent[-1][1][0]["metadata"]["reply_id"] == "second-msg-0002"
+
+
+async def test_a_claim_is_decided_and_recorded_whatever_rasa_does(world):
+    service, clock, rasa, url = world
+    ticket = await waiting_conversation(url, service, "c1")
+    rasa.down = True
+    recorded = []
+    assert await service.claim(ticket.id, "anna", "Anna", on_claimed=lambda: recorded.append(1))
+    assert recorded == [1] and service.queue.get(ticket.id).claimed_by == "anna"
+    rasa.down = False
+    await service.tick()  # the owed "Je praat nu met Anna" goes out at the next round
+    assert rasa.texts("c1") == [messages.counsellor_joined("Anna").text]
+
+
+async def test_a_slow_rasa_is_unavailable_not_an_error(unused_tcp_port):
+    # aiohttp raises asyncio.TimeoutError on Python 3.10, which is not the built-in one.
+    import aiohttp
+    from aiohttp import web
+
+    async def slow(request):
+        await asyncio.sleep(2)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/conversations/{id}/tracker/events", slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    client = RasaClient(f"http://127.0.0.1:{unused_tcp_port}", "token",
+                        timeout=aiohttp.ClientTimeout(total=0.3))
+    try:
+        with pytest.raises(RasaUnavailable, match="TimeoutError"):
+            await client.append("c1", [{"event": "bot", "text": "hoi"}])
+        with pytest.raises(InvalidConversationId):
+            await client.append("../c1", [])
+    finally:
+        await client.close()
+        await runner.cleanup()
 
 
 async def test_end_resumes_the_bot_with_a_closing_message(world):

@@ -24,3 +24,33 @@ def test_install_is_idempotent_and_filters_quoting_warnings():
         warnings.warn("Failed to parse arguments in line '/geheim'", UserWarning)
         warnings.warn("something else", UserWarning)
     assert [str(w.message) for w in caught] == ["something else"]
+
+
+def test_text_keys_are_redacted_at_any_depth():
+    event = redact_event(None, "error", {"event": "x", "outer": {"inner": [{"text": "geheim"}],
+                                                                "sender_id": "s1"}})
+    assert event == {"event": "x", "outer": {"inner": [{"text": REDACTED}], "sender_id": "s1"}}
+
+
+def test_tracebacks_carry_no_locals_and_no_exception_message(caplog):
+    import json
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.INFO)  # Rasa's JSON logs (no terminal here)
+    install_log_redaction()
+    logger = structlog.get_logger()
+
+    def fails(text: str) -> None:
+        raise ValueError(f"kan {text} niet lezen")
+
+    try:
+        fails("Zwartkopmees")
+    except ValueError:
+        logger.exception("rest.message.received.failure")
+    line = caplog.records[-1].getMessage()
+    assert "Zwartkopmees" not in caplog.text
+    record = json.loads(line)
+    assert record["exception"][0]["exc_type"] == "ValueError"
+    assert all("locals" not in frame for frame in record["exception"][0]["frames"])

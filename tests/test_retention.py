@@ -473,7 +473,7 @@ def test_cli_dry_run_then_purge(db, tmp_path):
     assert real.returncode == 0, real.stderr
     assert real.stdout.count("\n") == 1
     assert "deleted 2 conversations" in real.stdout and "1 tickets" in real.stdout
-    assert "1 audit entries, 1 console sessions" in real.stdout
+    assert "1 audit entries, 1 console sessions, 0 guard records" in real.stdout
     assert db.events("bot-10d") == 0 and db.events("transcript-120d") == 0
     assert db.events("bot-3d") > 0 and db.events("transcript-45d") > 0
     assert db.tickets("wacht") == 1

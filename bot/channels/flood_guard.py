@@ -80,9 +80,13 @@ class FloodGuard:
         checks = [(self._per_conversation, f"c:{conversation}"), (self._per_source, f"s:{source}")]
         if connection is not None:
             checks.append((self._per_connection, f"k:{connection}"))
-        if self._is_new(conversation):
+        new = not self._known_already(conversation)
+        if new:
             checks.append((self._new_per_source, f"n:{source}"))
-        return all(self._hit(item, key) for item, key in checks)
+        allowed = all(self._hit(item, key) for item, key in checks)
+        if allowed and new:  # a refused first message does not make a conversation known
+            self._remember(conversation)
+        return allowed
 
     def allow_new_conversation(self, source: str) -> bool:
         """Count one conversation started from `source` (the website's new sessions)."""
@@ -91,11 +95,13 @@ class FloodGuard:
     def _hit(self, item: RateLimitItem, key: str) -> bool:
         return self._limiter.hit(item, key)
 
-    def _is_new(self, conversation: str) -> bool:
+    def _known_already(self, conversation: str) -> bool:
         if conversation in self._known:
             self._known.move_to_end(conversation)
-            return False
+            return True
+        return False
+
+    def _remember(self, conversation: str) -> None:
         self._known[conversation] = None
         if len(self._known) > _REMEMBERED_CONVERSATIONS:
             self._known.popitem(last=False)
-        return True

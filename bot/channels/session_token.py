@@ -59,7 +59,7 @@ def token_for(key: bytes, session_id: str, now: datetime) -> str:
 
 def session_of(key: bytes, token: object) -> Optional[str]:
     """The conversation id a token proves, or None for anything else (forged, expired, junk)."""
-    if not isinstance(token, str) or not 0 < len(token) <= 1024:
+    if not isinstance(token, str) or not 0 < len(token) <= 1024 or not token.isascii():
         return None
     try:
         claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE,

@@ -9,6 +9,7 @@ chat id (an account id) to the bot as the conversation id, and its `get_output_c
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import os
@@ -38,6 +39,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit per message
 START_COMMAND = "/start"
 GREETING_PAYLOAD = "/greet"
+REGISTER_RETRY_S = 60
 
 
 class TelegramOutputChannel(TelegramOutput):
@@ -136,10 +138,9 @@ class TelegramChannel(TelegramInput):
 
         @hook.listener("after_server_start")
         async def register(app: Any, loop: Any) -> None:
-            try:
-                await self._output.register_webhook(self.config)
-            except Exception as exc:  # noqa: BLE001 - Rasa must start; GET set_webhook retries
-                logger.warning("Telegram webhook not registered: %s", type(exc).__name__)
+            # In the background, until Telegram takes it: Rasa must start even when Telegram
+            # cannot be reached. (No route to trigger it: anyone could call that.)
+            app.add_task(self._register_until_done())
 
         @hook.listener("before_server_stop")
         async def close(app: Any, loop: Any) -> None:
@@ -147,11 +148,6 @@ class TelegramChannel(TelegramInput):
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @hook.route("/set_webhook", methods=["POST"])
-        async def set_webhook(_: Request) -> HTTPResponse:
-            await self._output.register_webhook(self.config)
             return response.json({"status": "ok"})
 
         @hook.route("/webhook", methods=["POST"])
@@ -175,6 +171,17 @@ class TelegramChannel(TelegramInput):
             await self.door.receive(request.app.ctx.agent, on_new_message, str(chat_id), text)
         # 200 in every other case too: Telegram would resend an update it sees fail.
         return response.text("success")
+
+    async def _register_until_done(self) -> None:
+        """Register the webhook (with its secret); retry every REGISTER_RETRY_S on failure."""
+        while True:
+            try:
+                await self._output.register_webhook(self.config)
+                return
+            except Exception as exc:  # noqa: BLE001 - keep trying; the type says what failed
+                logger.warning("Telegram webhook not registered yet (%s); trying again in %d s",
+                               type(exc).__name__, REGISTER_RETRY_S)
+            await asyncio.sleep(REGISTER_RETRY_S)
 
     async def _answer_press(self, callback_id: str) -> None:
         """Stop the spinner on the pressed button."""

@@ -25,7 +25,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels import choices, pseudonym
+from bot.channels import choices, pseudonym, replay
 from bot.channels.config import WHATSAPP_VARS, WhatsAppConfig, whatsapp_from_env, require
 from bot.channels.door import Door, NewMessage
 
@@ -160,6 +160,13 @@ class WhatsAppChannel(TwilioInput):
             return response.json({"error": "not signed by Twilio"}, status=403)
         if form.get("AccountSid") != self.config.account_sid or not form.get("From"):
             return response.json({"error": "not a message for this account"}, status=400)
+        if not form.get("MessageSid"):
+            return response.json({"error": "no MessageSid"}, status=400)
+        if not replay.first_time(self.door.intake.queue.engine, CHANNEL, form["MessageSid"],
+                                 self.door.intake.clock()):
+            # Already handled: a replay of a captured request, or Twilio's retry. Twilio is
+            # told all is well, so it does not try again; the bot does not answer twice.
+            return response.text(EMPTY_TWIML, content_type="text/xml")
         await self.door.receive(request.app.ctx.agent, on_new_message, form["From"],
                                 message_text(form))
         return response.text(EMPTY_TWIML, content_type="text/xml")

@@ -19,12 +19,15 @@ from sanic import Sanic
 from sanic.exceptions import NotFound, SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from bot.console import views
 from bot.console.auth import Accounts, Sessions
 from bot.console.login_guard import LoginGuard
 from bot.console.records import AuditLog, Reviews
+from bot.db import create_tables
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.service import HandoffService
 from bot.schedule import ChatSchedule
@@ -95,6 +98,13 @@ def create_app(console: Console, name: str = "vt_console", run_worker: bool = Tr
         status = getattr(exc, "status_code", 400) or 400
         return views.error_page(request, status, "Dit verzoek kan de console niet verwerken.")
 
+    @app.exception(SQLAlchemyError)
+    async def database_down(request: Request, exc: Exception) -> HTTPResponse:
+        logger.error("Console database error on %s %s: %s", request.method, request.path,
+                     type(exc).__name__)
+        return views.error_page(request, 503, "De database is nu niet bereikbaar. Probeer het zo "
+                                              "opnieuw; er is niets verloren gegaan.")
+
     @app.exception(Exception)
     async def server_error(request: Request, exc: Exception) -> HTTPResponse:
         # The class only: an exception's message may quote what a person wrote.
@@ -124,4 +134,15 @@ async def run_worker_forever(service: HandoffService,
             await service.tick()
         except Exception as exc:  # noqa: BLE001 - the worker must outlive a bad round
             logger.error("Handoff worker round failed: %s", type(exc).__name__)
+            if isinstance(exc, SQLAlchemyError):
+                _remake_tables(service.engine)
         await asyncio.sleep(interval_s)
+
+
+def _remake_tables(engine: Engine) -> None:
+    """After a database error: if the tables went missing (the database was replaced by an
+    empty one), make them again, so the console works on without a restart."""
+    try:
+        create_tables(engine)
+    except SQLAlchemyError:
+        pass  # the database itself is away; the next round tries again

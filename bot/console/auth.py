@@ -187,7 +187,9 @@ class Session:
     csrf_token: str
 
     def csrf_ok(self, sent: Optional[str]) -> bool:
-        return bool(sent) and hmac.compare_digest(self.csrf_token, sent)
+        # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+        return bool(sent) and hmac.compare_digest(self.csrf_token.encode(),
+                                                  sent.encode("utf-8", "replace"))
 
 
 def _token_hash(token: str) -> str:

@@ -86,7 +86,8 @@ def new_login_token(key: bytes, now: datetime) -> str:
 
 def login_token_ok(key: bytes, sent: Optional[str], cookie: Optional[str], now: datetime) -> bool:
     """The form's token equals the cookie's, is signed by us and is not too old."""
-    if not sent or not cookie or len(sent) > 128 or not hmac.compare_digest(sent, cookie):
+    if (not sent or not cookie or len(sent) > 128 or not sent.isascii()
+            or not hmac.compare_digest(sent.encode(), cookie.encode("utf-8", "replace"))):
         return False
     body, _, signature = sent.rpartition(".")
     issued = body.split(".", 1)[0]

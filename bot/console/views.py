@@ -19,6 +19,7 @@ from bot.channels import window
 from bot.console import labels, store
 from bot.console.auth import Session
 from bot.console.cookies import SESSION_COOKIE
+from bot.db import can_write
 from bot.handoff.queue import CLAIMED, CLOSED, MAX_TICKET_ID, Ticket
 from bot.handoff.rasa_api import RasaUnavailable
 from bot.handoff.service import NotYours
@@ -108,7 +109,10 @@ def register(app: Sanic) -> None:
 
 
 async def health(request: Request) -> HTTPResponse:
-    return response.text("ok")
+    """200 "ok" while the console's database takes writes, else 503 (for the balancer)."""
+    if can_write(_console(request).queue.engine, "console_keys", "name"):
+        return response.text("ok")
+    return response.text("database unavailable", status=503)
 
 
 # --- queue -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels import session_token
 from bot.channels.flood_guard import FloodGuard
@@ -149,5 +150,11 @@ def create_app(site: Site, name: str = "vt_site") -> Sanic:
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
         return response.text("ok")
+
+    @app.exception(SQLAlchemyError)
+    async def database_down(request: Request, exc: Exception) -> HTTPResponse:
+        logger.error("Website database error on %s: %s", request.path, type(exc).__name__)
+        return response.json({"error": "Er is nu een storing. Bel bij direct gevaar 112, of "
+                                       "gratis 0800-2000."}, status=503)
 
     return app

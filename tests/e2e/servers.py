@@ -83,8 +83,9 @@ def relaxed_settings() -> Path:
 
 
 def start_action_server(port: int, log: Path, fake_now: Optional[str],
-                        database_url: Optional[str] = None) -> Server:
-    env = _env()
+                        database_url: Optional[str] = None,
+                        env_extra: Optional[Dict[str, str]] = None) -> Server:
+    env = {**_env(), **(env_extra or {})}
     if database_url:
         env["VT_DATABASE_URL"] = database_url
     env.pop("VT_FAKE_NOW", None)
@@ -113,7 +114,8 @@ def start_rasa_server(port: int, action_port: int, workdir: Path, log: Path,
     endpoints.write_text(render_endpoints(database_url, f"http://127.0.0.1:{action_port}/webhook"))
     handle = log.open("ab")
     process = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", token, "--port", str(port),
+        [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", token,
+         "--interface", "127.0.0.1", "--port", str(port),
          "-m", str(MODEL), "--endpoints", str(endpoints),
          "--credentials", str(credentials)],
         cwd=ROOT, env={**_env(), "VT_DATABASE_URL": database_url, **(env_extra or {})},
@@ -139,10 +141,12 @@ def _start_service(module: str, port: int, log: Path, env_extra: Dict[str, str],
 
 def start_console(port: int, log: Path, database_url: str, rasa_port: int,
                   fake_now: Optional[str], token: str = E2E_TOKEN,
-                  settings: Optional[Path] = None) -> Server:
+                  settings: Optional[Path] = None,
+                  env_extra: Optional[Dict[str, str]] = None) -> Server:
     """The counsellor console (and its handoff worker) as `make run` starts it."""
     env = {"VT_DATABASE_URL": database_url, "VT_CONSOLE_PORT": str(port),
-           "VT_RASA_URL": f"http://127.0.0.1:{rasa_port}", "VT_RASA_TOKEN": token}
+           "VT_RASA_URL": f"http://127.0.0.1:{rasa_port}", "VT_RASA_TOKEN": token,
+           **(env_extra or {})}
     if settings is not None:
         env["VT_SETTINGS"] = str(settings)
     return _start_service("bot.console", port, log, env, fake_now)
@@ -150,11 +154,12 @@ def start_console(port: int, log: Path, database_url: str, rasa_port: int,
 
 def start_site(port: int, log: Path, database_url: str, rasa_port: int, fake_now: Optional[str],
                quick_exit_url: Optional[str] = None, socket_url: Optional[str] = None,
-               token: str = E2E_TOKEN) -> Server:
+               token: str = E2E_TOKEN, env_extra: Optional[Dict[str, str]] = None) -> Server:
     """The website with the chat widget (python -m bot.site), as `make run` starts it.
     Without `socket_url` the page points at settings.yml's socket.io address."""
     env = {"VT_DATABASE_URL": database_url, "VT_SITE_PORT": str(port),
-           "VT_RASA_URL": f"http://127.0.0.1:{rasa_port}", "VT_RASA_TOKEN": token}
+           "VT_RASA_URL": f"http://127.0.0.1:{rasa_port}", "VT_RASA_TOKEN": token,
+           **(env_extra or {})}
     if socket_url:
         env["VT_SOCKET_URL"] = socket_url
     if quick_exit_url:

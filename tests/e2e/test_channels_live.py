@@ -318,3 +318,18 @@ def test_stop_while_waiting_takes_the_person_out_of_the_queue(stack: Stack):
     texts = [e["text"] for e in stack.tracker(ticket.conversation_id)["events"] if e.get("text")]
     assert PERSON_STOPPED not in texts and texts[-1] == STOPPED
     assert "fijn dat je er bent" in telegram_says(stack, "hoi", chat)[-1].text
+
+
+def test_a_replayed_twilio_request_is_answered_once(stack: Stack):
+    params = twilio_whatsapp_params(ACCOUNT_SID, "whatsapp:+31611112222", OUR_NUMBER, "hoi")
+    since = len(stack.twilio.sent())
+    first = post_twilio_webhook(stack.whatsapp_url, params, auth_token=AUTH_TOKEN)
+    replayed = post_twilio_webhook(stack.whatsapp_url, params, auth_token=AUTH_TOKEN)
+    assert first[0] == replayed[0] == 200  # signed correctly both times ...
+    answers = [m["Body"] for m in stack.twilio.sent()[since:]]
+    assert len(answers) == 1 and "fijn dat je er bent" in answers[0]  # ... but handled once
+
+
+def test_telegram_webhook_cannot_be_re_registered_from_outside(stack: Stack):
+    url = stack.telegram.webhook["url"].replace("/webhook", "/set_webhook")
+    assert requests.post(url, timeout=10).status_code in (404, 405)

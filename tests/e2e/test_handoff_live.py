@@ -237,3 +237,30 @@ async def test_nothing_is_lost_when_console_and_rasa_restart_mid_handoff(stack: 
         assert anna.end(ticket_id).status_code == 303
     finally:
         await person.disconnect()
+
+
+ODD_BUT_VALID = "Ab-_9" + "x" * 118 + "-_Z9"  # every character the doors take, 127 long
+REFUSED_IDS = ["sp ace", "a/b", "naam@mail.nl", "100%", "nul\x00byte", "ünïcode", "../x", "."]
+
+
+def test_conversation_ids_reach_the_right_conversation_or_are_refused(stack: Stack):
+    """A REST conversation whose id uses every character the doors allow goes through the
+    whole handoff: the counsellor's claim, reply and end land in that very conversation. The
+    ids an outside probe tried are refused at the door with a clear reason."""
+    for sender in REFUSED_IDS:
+        refused = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook",
+                                json={"sender": sender, "message": "hoi"}, timeout=30)
+        assert refused.status_code == 400 and "sender" in refused.json()["error"], sender
+    for text in ("/ask_for_human", "/affirm"):
+        requests.post(f"{stack.rasa_url}/webhooks/rest/webhook",
+                      json={"sender": ODD_BUT_VALID, "message": text}, timeout=60)
+    anna = ConsoleClient(stack.console_url)
+    assert anna.login("anna", PASSWORD).status_code == 303
+    [row] = [r for r in anna.queue()["waiting"] if r["person"]]  # the only one waiting
+    assert anna.claim(row["id"]).status_code == 303
+    assert anna.reply(row["id"], "Hoi, hier is Anna.").status_code == 200
+    assert anna.end(row["id"]).status_code == 303
+    texts = [e.get("text") for e in stack.tracker(ODD_BUT_VALID)["events"]
+             if e["event"] == "bot"]
+    assert "Hoi, hier is Anna." in texts and any("afgesloten" in (t or "") for t in texts)
+    assert stack.tracker(ODD_BUT_VALID)["paused"] is False  # ended: the bot listens again
