@@ -26,9 +26,8 @@ shell: train  ## Chat with the bot in this terminal
 test: system-deps train  ## Everything that can be checked automatically (see README)
 	@bash scripts/test.sh
 
-evaluate: train  ## Per-label precision/recall/F1 and confusion tables on both held-out sets
-	@$(PY) scripts/evaluate.py --data tests/nlu/first_messages.yml --json var/evaluation.json
-	@$(PY) scripts/evaluate.py --data tests/nlu/first_messages_b.yml --json var/evaluation_b.json
+evaluate: train  ## Per-label precision/recall/F1 and confusion tables on every labelled set (tests/nlu/sets.yml)
+	@$(PY) scripts/evaluate.py --json var/evaluation.json
 
 bench: train  ## Speed and memory: the bot against Rasa's starter bot, the console, the channels, hostile load (docs figures)
 	@$(PY) scripts/bench.py

@@ -15,8 +15,9 @@ ACUTE_INTENT = "acute_danger"
 
 _NOW = r"(?:op dit moment|op dit ogenblik|op het moment|momenteel|terwijl ik dit (?:typ|schrijf)|right now|as we speak|at this moment)"
 _VIOLENCE = (
-    r"(?:slaat|slaan|schopt|schoppen|trapt|wurgt|wurgen|steekt|bedreigt|dreigt|sleurt|duwt|"
-    r"gooit|schreeuwt|gilt|gillen|krijst|huilt|bloedt|vecht|vechten|mishandelt|verkracht|"
+    r"(?:slaat|slaan|geslagen|schopt|schoppen|trapt|wurgt|wurgen|steekt|bedreigt|dreigt|sleurt|"
+    r"duwt|gooit|schreeuwt|schreeuwen|geschreeuw|gilt|gillen|gegil|krijst|krijsen|huilt|huilen|"
+    r"bonkt|bonken|klappen|bloedt|vecht|vechten|mishandelt|verkracht|"
     r"hitting|beating|choking|screaming|bleeding|attacking|stabbing)"
 )
 _PATTERNS = [
@@ -37,6 +38,17 @@ _PATTERNS = [
     # someone badly hurt now
     r"\b(?:ligt|lag) (?:nu )?(?:bewusteloos|op de grond|in het bloed|te bloeden)\b",
     r"\b(?:beweegt|reageert|ademt) niet meer\b",
+    # still going on: "het houdt niet op", "het gaat maar door", "al een kwartier"
+    r"\b(?:het|dit) (?:houdt|stopt) (?:maar )?niet (?:meer )?op\b",
+    r"\bhet gaat (?:maar )?(?:door|verder)\b",
+    r"\bal (?:een |ruim een |bijna een )?(?:kwartier|half uur|uur|paar minuten|\d+ minuten)\b.{0,60}"
+    rf"\b{_VIOLENCE}\b",
+    rf"\b{_VIOLENCE}\b.{{0,60}}\bal (?:een |ruim een |bijna een )?(?:kwartier|half uur|uur|paar minuten|\d+ minuten)\b",
+    r"\bblijft (?:me|mij|haar|hem|ons) (?:maar )?(?:aanraken|betasten|slaan|schoppen|duwen|bedreigen|wurgen)\b",
+    # about to happen: the violent person on the way, arriving in minutes, a departure today
+    r"\b(?:hij|zij|ze|mijn \w+) (?:is|zijn) (?:nu |al )?onderweg\b",
+    r"\bover (?:een |ongeveer een |nog geen )?(?:kwartier|half uur|paar minuten|\d+ minuten|tien minuten|vijf minuten|twintig minuten)\b",
+    r"\b(?:vandaag|vanavond|vannacht)\b.{0,80}\b(?:terugvlucht|vlucht|vliegtuig|uithuwelijken|meegenomen|meenemen|naar het buitenland|bruiloft)\b",
     # a young child alone and nobody answers the door
     r"\bdoet (?:er )?niemand (?:meer )?open\b.*\b(?:baby|kind|kindje|peuter)\b",
     r"\b(?:baby|kind|kindje|peuter)\b.*\b(?:krijst|huilt|gilt)\b.*\bniemand (?:doet )?(?:meer )?open\b",

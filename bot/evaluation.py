@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, Sequence
 
 import yaml
@@ -18,6 +19,23 @@ class LabelledMessage:
     concern_type: str
     reporter_role: str
     acute_danger: bool
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """One entry of tests/nlu/sets.yml: a set, whether it is still blind, its floors."""
+    name: str
+    path: Path
+    kind: str  # "blind" or "development"
+    about: str
+    floors: Mapping[str, float] = field(default_factory=dict)
+
+
+def load_sets(registry: Path) -> List[LabelledSet]:
+    with open(registry, encoding="utf-8") as handle:
+        entries = yaml.safe_load(handle)["sets"]
+    return [LabelledSet(e["name"], Path(registry).parent / e["file"], e["kind"], e["about"],
+                        e.get("floors") or {}) for e in entries]
 
 
 def load_labelled(path: str) -> List[LabelledMessage]:

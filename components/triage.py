@@ -15,6 +15,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.acute_cues import signals_danger_over
+from bot.conversation_triage import TRIAGE_KEY
 from bot.language import WORD_PATTERN, detect_language
 from bot.privacy import install_log_redaction
 from bot.triage import (
@@ -165,6 +167,14 @@ class TriageExtractor(GraphComponent):
                              "extractor": EXTRACTOR_NAME,
                              "confidence_entity": _confidence(name, prediction)})
         message.set(ENTITIES, entities, add_to_output=True)
+        # Every label's probability, kept with the message in the conversation: the policy
+        # in components/conversation_triage.py judges the whole conversation from them.
+        message.set(TRIAGE_KEY, {
+            "tells_story": "concern_type" in decision.entities,
+            "concern": dict(prediction.concern_probabilities),
+            "role": dict(prediction.role_probabilities),
+            "danger_over": signals_danger_over(text),
+        }, add_to_output=True)
 
 
 def _confidence(name: str, prediction: Any) -> float:

@@ -1,7 +1,11 @@
-"""Parse the held-out first messages with the trained model and print per-label scores.
+"""Parse the labelled first-message sets with the trained model and report every label.
+
+For each set of tests/nlu/sets.yml (or the ones named): per-label precision, recall and F1, the
+confusion table, acute danger caught and false alarms. The messages a development set got
+wrong are listed; a blind set's never are (looking at them would make it a development set).
 
 Usage: .venv/bin/python scripts/evaluate.py [--model models/veilig-thuis.tar.gz]
-       [--data tests/nlu/first_messages.yml] [--json var/evaluation.json]
+       [--set blind_e ...] [--json var/evaluation.json]
 """
 
 from __future__ import annotations
@@ -13,49 +17,57 @@ import logging
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from bot.evaluation import acute_errors, labels_from_parse, load_labelled, score  # noqa: E402
+from bot.evaluation import acute_errors, labels_from_parse, load_labelled, load_sets, score  # noqa: E402
 
 
-async def parse_all(model: str, texts):
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(model)
+async def parse_all(agent, texts):
     return [await agent.parse_message(text) for text in texts]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", default="models/veilig-thuis.tar.gz")
-    parser.add_argument("--data", default="tests/nlu/first_messages.yml")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(ROOT / "models" / "veilig-thuis.tar.gz"))
+    parser.add_argument("--set", action="append", help="a set's name (default: all)")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
+    from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)  # Rasa's structlog debug lines carry message texts
-
-    messages = load_labelled(args.data)
-    parses = asyncio.run(parse_all(args.model, [m.text for m in messages]))
-    predictions = [labels_from_parse(p) for p in parses]
-    scores = score(messages, predictions)
-    errors = acute_errors(messages, predictions)
-
-    print(f"Held-out first messages: {len(messages)} ({args.data})\n")
-    for s in scores:
-        print(f"== {s.label}: {s.accuracy:.1%} right\n{s.report}\nConfusion table:\n{s.confusion}\n")
-    print(f"Acute danger missed: {len(errors['missed'])}; false alarms: {len(errors['false_alarms'])}")
-    for text in errors["missed"]:
-        print(f"  MISSED: {text}")
+    agent = Agent.load(args.model)
+    figures = {}
+    for labelled_set in load_sets(ROOT / "tests" / "nlu" / "sets.yml"):
+        if args.set and labelled_set.name not in args.set:
+            continue
+        messages = load_labelled(str(labelled_set.path))
+        parses = asyncio.run(parse_all(agent, [m.text for m in messages]))
+        predictions = [labels_from_parse(p) for p in parses]
+        scores = score(messages, predictions)
+        errors = acute_errors(messages, predictions)
+        acute = sum(m.acute_danger for m in messages)
+        print(f"==== {labelled_set.name} ({labelled_set.kind}, {len(messages)} messages): "
+              f"{labelled_set.about}\n")
+        for s in scores:
+            print(f"== {s.label}: {s.accuracy:.1%} right\n{s.report}\nConfusion table:\n"
+                  f"{s.confusion}\n")
+        print(f"Acute danger caught: {acute - len(errors['missed'])} of {acute}; false alarms: "
+              f"{len(errors['false_alarms'])} of {len(messages) - acute}\n")
+        if labelled_set.kind == "development":
+            for text in errors["missed"]:
+                print(f"  MISSED: {text}")
+        figures[labelled_set.name] = {
+            "kind": labelled_set.kind, "messages": len(messages),
+            "accuracy": {s.label: s.accuracy for s in scores},
+            "acute": acute, "acute_missed": len(errors["missed"]),
+            "acute_false_alarms": len(errors["false_alarms"]),
+        }
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps({
-            "messages": len(messages),
-            "accuracy": {s.label: s.accuracy for s in scores},
-            "acute_missed": len(errors["missed"]),
-            "acute_false_alarms": len(errors["false_alarms"]),
-        }, indent=2), encoding="utf-8")
+        Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

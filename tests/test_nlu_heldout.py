@@ -1,38 +1,32 @@
-"""The trained model on held-out first messages it has never been trained on.
+"""The trained model on the labelled first-message sets (tests/nlu/sets.yml): none of their
+messages is in the training data, and each set stays above its floors.
 
-Set A (tests/nlu/first_messages.yml) is the development set: the acute-danger phrase patterns
-were written after looking at its misses, so it carries the strict gate (no acute message
-missed). Set B (first_messages_b.yml) was written independently after the model was built and
-has never been used to change anything; it guards against regressions with floors a little
-under what it measured (see README), and is the honest estimate of unseen performance.
+The blind sets were written by authors who never saw the training data or another set; their
+floors sit a little under what they measured when this round ended (docs/recognition.md).
+The development sets were looked at (their errors shaped the data, the cues or a threshold),
+so their floors guard against regressions, not the honest estimate.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-from bot.evaluation import acute_errors, labels_from_parse, load_labelled, score
+from bot.evaluation import acute_errors, labels_from_parse, load_labelled, load_sets, score
 
 pytestmark = pytest.mark.model
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "veilig-thuis.tar.gz"
-HELD_OUT = ROOT / "tests" / "nlu" / "first_messages.yml"
-HELD_OUT_B = ROOT / "tests" / "nlu" / "first_messages_b.yml"
+SETS = load_sets(ROOT / "tests" / "nlu" / "sets.yml")
 TRAINING_DATA = ROOT / "data" / "nlu"
-
-# The issue's targets: at least 90% of concern types right, no acute message missed, few false
-# alarms (here: at most 5% of the calm messages).
-MIN_CONCERN_ACCURACY = 0.90
-MIN_ROLE_ACCURACY = 0.90
-MAX_FALSE_ALARM_SHARE = 0.05
-# Set B floors: measured 93.3% / 92.5% / 23 of 25 acute caught on 27 November 2026.
-MIN_B_ACCURACY = 0.90
-MIN_B_ACUTE_RECALL = 0.88
+MIN_MESSAGES = 100
+MIN_BLIND_SETS, MIN_BLIND_MESSAGES = 2, 200  # the issue's minimum
 
 
 @pytest.fixture(scope="module")
@@ -46,57 +40,46 @@ def agent():
     return Agent.load(str(MODEL))
 
 
-def _evaluate(agent, path):
-    messages = load_labelled(str(path))
+@lru_cache(maxsize=None)
+def _normalised_training_text() -> str:
+    return "\n".join(_normalise(p.read_text(encoding="utf-8"))
+                     for p in TRAINING_DATA.rglob("*.yml"))
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower())
+
+
+def test_there_are_enough_blind_sets():
+    blind = [s for s in SETS if s.kind == "blind"]
+    assert len(blind) >= MIN_BLIND_SETS
+    assert all(len(load_labelled(str(s.path))) >= MIN_BLIND_MESSAGES for s in blind)
+
+
+@pytest.mark.parametrize("labelled_set", SETS, ids=[s.name for s in SETS])
+def test_sets_are_big_enough_and_never_trained_on(labelled_set):
+    messages = load_labelled(str(labelled_set.path))
+    assert len(messages) >= MIN_MESSAGES
+    leaked = [m.text for m in messages if _normalise(m.text) in _normalised_training_text()]
+    assert len(leaked) == 0, f"{len(leaked)} messages of {labelled_set.name} are in data/nlu"
+
+
+@pytest.mark.parametrize("labelled_set", [s for s in SETS if s.floors],
+                         ids=[s.name for s in SETS if s.floors])
+def test_each_set_stays_above_its_floors(agent, labelled_set):
+    messages = load_labelled(str(labelled_set.path))
 
     async def parse_all():
         return [await agent.parse_message(m.text) for m in messages]
 
-    return messages, [labels_from_parse(p) for p in asyncio.run(parse_all())]
-
-
-@pytest.fixture(scope="module")
-def results(agent):
-    return _evaluate(agent, HELD_OUT)
-
-
-@pytest.fixture(scope="module")
-def results_b(agent):
-    return _evaluate(agent, HELD_OUT_B)
-
-
-@pytest.mark.parametrize("path,minimum", [(HELD_OUT, 150), (HELD_OUT_B, 100)])
-def test_held_out_sets_are_big_enough_and_never_trained_on(path, minimum):
-    messages = load_labelled(str(path))
-    assert len(messages) >= minimum
-    training_text = "\n".join(p.read_text(encoding="utf-8").lower() for p in TRAINING_DATA.glob("*.yml"))
-    leaked = [m.text for m in messages if m.text.lower() in training_text]
-    assert leaked == []
-
-
-def test_concern_type_accuracy(results):
-    accuracy = {s.label: s.accuracy for s in score(*results)}
-    assert accuracy["concern_type"] >= MIN_CONCERN_ACCURACY
-
-
-def test_reporter_role_accuracy(results):
-    accuracy = {s.label: s.accuracy for s in score(*results)}
-    assert accuracy["reporter_role"] >= MIN_ROLE_ACCURACY
-
-
-def test_no_acute_message_missed_and_few_false_alarms(results):
-    messages, predictions = results
-    errors = acute_errors(messages, predictions)
-    assert errors["missed"] == []
-    calm = sum(not m.acute_danger for m in messages)
-    assert len(errors["false_alarms"]) <= MAX_FALSE_ALARM_SHARE * calm
-
-
-def test_set_b_stays_above_its_floors(results_b):
-    messages, predictions = results_b
+    predictions = [labels_from_parse(p) for p in asyncio.run(parse_all())]
     accuracy = {s.label: s.accuracy for s in score(messages, predictions)}
-    assert accuracy["concern_type"] >= MIN_B_ACCURACY
-    assert accuracy["reporter_role"] >= MIN_B_ACCURACY
+    errors = acute_errors(messages, predictions)
     acute = sum(m.acute_danger for m in messages)
-    missed = len(acute_errors(messages, predictions)["missed"])
-    assert (acute - missed) / acute >= MIN_B_ACUTE_RECALL
+    floors = labelled_set.floors
+    # Figures only in the message: a blind set's texts must not be seen.
+    assert accuracy["concern_type"] >= floors["concern_type"], accuracy["concern_type"]
+    assert accuracy["reporter_role"] >= floors["reporter_role"], accuracy["reporter_role"]
+    assert (acute - len(errors["missed"])) / acute >= floors["acute_recall"], len(errors["missed"])
+    false_alarms = len(errors["false_alarms"])
+    assert false_alarms <= floors["false_alarms"] * (len(messages) - acute), false_alarms

@@ -31,6 +31,12 @@ def prediction(concern="partnergeweld", concern_conf=0.9, role="omstander", role
     "ze ligt op de grond en beweegt niet meer",
     "he is hitting her right now",
     "er doet niemand open en de baby huilt al uren",
+    "het houdt niet op, ze gilt nog steeds",
+    "ze schreeuwen al een kwartier en er wordt geslagen",
+    "hij blijft me aanraken en ik wil het niet",
+    "mijn ex is onderweg hierheen",
+    "hij komt haar over een kwartier van school halen",
+    "vanavond nemen ze haar mee naar het buitenland",
 ])
 def test_plain_now_signals_are_acute(text):
     assert signals_acute_danger(text)
@@ -70,11 +76,13 @@ def test_habitual_message_needs_a_surer_classifier():
     assert decide("describe_concern", text, prediction(acute=0.9), False).intent == "acute_danger"
 
 
-def test_diet_acute_intent_is_overruled_only_for_habitual_messages():
+def test_diet_acute_intent_alone_does_not_make_a_message_acute():
     calm = decide("acute_danger", "ik hoor elke avond gegil", prediction(acute=0.1), False)
     assert calm.intent == "describe_concern" and "acute_danger" not in calm.entities
-    urgent = decide("acute_danger", "hij doet haar pijn", prediction(acute=0.1), False)
-    assert urgent.intent == "acute_danger"
+    unsure = decide("acute_danger", "hij doet haar pijn", prediction(acute=0.1), False)
+    assert unsure.intent == "describe_concern"
+    sure = decide("acute_danger", "hij doet haar pijn", prediction(acute=0.45), False)
+    assert sure.intent == "acute_danger"
 
 
 def test_confident_role_sets_role_and_skips_the_chat_safety_question_for_non_victims():
@@ -124,9 +132,10 @@ def test_english_concern_keeps_its_labels_and_switches_to_english():
     assert decision.entities["concern_type"] == "partnergeweld"
 
 
-def test_english_acute_message_is_acute_first():
+def test_english_acute_message_gets_the_english_answer_and_stays_acute():
     decision = decide("describe_concern", "he is hitting her right now", prediction(), True)
-    assert decision.intent == "acute_danger"
+    assert decision.intent == "speak_english"  # which starts with "Call 112"
+    assert decision.entities["acute_danger"] is True
 
 
 def test_role_answer_sets_the_role():
@@ -205,3 +214,11 @@ def test_language_detection(text, expected):
 def test_message_in_another_language_gets_the_english_answer():
     decision = decide("nlu_fallback", "kocam beni dövüyor", prediction(concern=NO_CONCERN), True)
     assert decision.intent == "speak_english" and decision.entities == {}
+
+
+def test_a_message_in_another_language_never_falls_back():
+    # DIET half-thinks "mój mąż mnie bije" is a concern, the triage model sees none: still the
+    # short answer in English (with 112 and 0800-2000), not "I did not understand".
+    decision = decide("describe_concern", "mój mąż mnie bije, pomóż mi",
+                      prediction(concern=NO_CONCERN), True, intent_confidence=0.7)
+    assert decision.intent == "speak_english"

@@ -184,3 +184,36 @@ def test_professional_says_so_and_is_not_asked_again(staffed, base_url):
     chat.say("een leerling van mij komt vaak met blauwe plekken op school")
     reply = chat.say("nee")
     assert "Gaat het om jezelf" not in texts(reply) and "veilig chatten" not in texts(reply)
+
+
+# --- triage over the whole conversation (bot/conversation_triage.py) ---------------------------
+
+def test_a_later_message_does_not_overwrite_what_the_first_established(staffed, base_url):
+    # Read alone, "hij komt nu thuis, ik moet stoppen" is sexual violence to the NLU.
+    chat = Chat(base_url)
+    chat.say("mijn man slaat me als hij gedronken heeft")
+    assert chat.slots()["concern_type"] == "partnergeweld"
+    chat.say("nee")
+    chat.say("hij komt nu thuis, ik moet stoppen")
+    slots = chat.slots()
+    assert (slots["concern_type"], slots["reporter_role"]) == ("partnergeweld", "slachtoffer")
+    assert slots["acute_danger"] is True  # danger now can be set at any turn
+
+
+def test_a_vague_start_is_refined_by_what_follows(staffed, base_url):
+    chat = Chat(base_url)
+    chat.say("ik wil iets vragen over mijn buurvrouw")
+    assert chat.slots()["concern_type"] is None
+    chat.say("haar man slaat haar, elke avond hoor ik het door de muur")
+    slots = chat.slots()
+    assert (slots["concern_type"], slots["reporter_role"]) == ("partnergeweld", "omstander")
+
+
+def test_acute_danger_is_released_when_the_person_says_it_is_over(staffed, base_url):
+    chat = Chat(base_url)
+    assert "112" in texts(chat.say("hij slaat haar nu, ik hoor het door de muur"))
+    assert chat.slots()["acute_danger"] is True
+    chat.say("ik heb 112 gebeld, de politie is er nu")
+    slots = chat.slots()
+    assert slots["acute_danger"] is False
+    assert slots["concern_type"] == "partnergeweld"  # what was established stays

@@ -1,0 +1,69 @@
+"""Judging the whole conversation (bot/conversation_triage.py): overwrite, refinement, release."""
+
+from __future__ import annotations
+
+from bot.conversation_triage import TurnReading, read_conversation, turn_reading
+
+ROLE_THRESHOLD = 0.4
+
+
+def story(concern: dict, role: dict, danger_over: bool = False) -> TurnReading:
+    return TurnReading(True, concern, role, None, danger_over)
+
+
+def answer(danger_over: bool = False, explicit_role=None) -> TurnReading:
+    return TurnReading(False, {"partnergeweld": 0.1}, {"omstander": 0.9}, explicit_role,
+                       danger_over)
+
+
+BEATEN_WIFE = story({"partnergeweld": 0.80, "seksueel_geweld": 0.10, "huiselijk_geweld": 0.10},
+                    {"slachtoffer": 0.90, "omstander": 0.10})
+HE_COMES_HOME = story({"partnergeweld": 0.25, "seksueel_geweld": 0.45, "huiselijk_geweld": 0.30},
+                      {"slachtoffer": 0.60, "omstander": 0.40})
+
+
+def test_a_later_unclear_message_does_not_overwrite_the_concern():
+    reading = read_conversation([BEATEN_WIFE, answer(), HE_COMES_HOME], ROLE_THRESHOLD)
+    assert reading.concern_type == "partnergeweld"
+    assert reading.reporter_role == "slachtoffer"
+
+
+def test_a_later_message_clearly_about_another_concern_changes_it():
+    raped = story({"seksueel_geweld": 0.97, "partnergeweld": 0.03}, {"slachtoffer": 0.95})
+    assert read_conversation([BEATEN_WIFE, raped], ROLE_THRESHOLD).concern_type == "seksueel_geweld"
+
+
+def test_a_vague_start_is_refined_by_what_follows():
+    vague = TurnReading(False, {}, {}, None, False)  # "ik wil iets vragen over mijn buurvrouw"
+    neighbour = story({"partnergeweld": 0.7, "huiselijk_geweld": 0.3}, {"omstander": 0.8})
+    assert read_conversation([vague], ROLE_THRESHOLD).concern_type is None
+    reading = read_conversation([vague, neighbour], ROLE_THRESHOLD)
+    assert (reading.concern_type, reading.reporter_role) == ("partnergeweld", "omstander")
+
+
+def test_the_role_needs_evidence_and_words_win():
+    unsure = story({"kindermishandeling": 0.9}, {"omstander": 0.35, "professional": 0.35,
+                                                 "slachtoffer": 0.3})
+    assert read_conversation([unsure], ROLE_THRESHOLD).reporter_role is None  # the bot asks
+    said = answer(explicit_role="professional")
+    assert read_conversation([unsure, said], ROLE_THRESHOLD).reporter_role == "professional"
+    # ... and a later story message does not undo what the person said about themselves
+    assert read_conversation([said, BEATEN_WIFE], ROLE_THRESHOLD).reporter_role == "professional"
+
+
+def test_danger_over_is_read_from_the_latest_message_only():
+    assert read_conversation([BEATEN_WIFE, answer(danger_over=True)], ROLE_THRESHOLD).danger_over
+    assert not read_conversation([answer(danger_over=True), BEATEN_WIFE],
+                                 ROLE_THRESHOLD).danger_over
+
+
+def test_readings_come_from_the_parse_data_the_nlu_stored():
+    parse = {"intent": {"name": "describe_concern"},
+             "triage": {"tells_story": True, "concern": {"_none": 0.5, "partnergeweld": 0.5},
+                        "role": {"slachtoffer": 1.0}, "danger_over": False}}
+    reading = turn_reading(parse)
+    assert reading.tells_story and reading.concern == {"partnergeweld": 0.5}
+    button = {"intent": {"name": "inform_role"},
+              "entities": [{"entity": "reporter_role", "value": "omstander"}]}
+    assert turn_reading(button).explicit_role == "omstander"
+    assert turn_reading({"intent": {"name": "affirm"}}) is None
