@@ -17,8 +17,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 DIMENSIONS = 384
-# Shorter messages ("nee", "ja graag") carry no story: a zero vector, and no cost.
-MIN_WORDS = 3
+# Shorter messages ("nee", "ja graag", "nee nog niet") carry no story: a zero vector, and no
+# cost. A first message is longer; the n-grams read the short ones.
+MIN_WORDS = 5
 # The model reads 512 tokens at most; the first 600 characters hold the story of a first
 # message and keep the cost of one message near 20 ms on this machine.
 MAX_CHARS = 600

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_union
+from sklearn.pipeline import FeatureUnion, make_union
 
 from bot.acute_cues import (ACUTE_INTENT, signals_acute_danger, signals_danger_over,
                             signals_habitual)
@@ -52,8 +52,10 @@ class TriagePrediction:
     role_probabilities: Mapping[str, float] = field(default_factory=dict)
 
 
-def _text_classifier(seed: int, c: float) -> Pipeline:
-    features = make_union(
+def _features() -> FeatureUnion:
+    """What every classifier reads: character and word n-grams and a sentence embedding.
+    Computed once per message and shared by the three classifiers."""
+    return make_union(
         TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, strip_accents="unicode",
             lowercase=True, min_df=1,
@@ -64,37 +66,42 @@ def _text_classifier(seed: int, c: float) -> Pipeline:
         ),
         SentenceEmbeddings(),
     )
-    classifier = LogisticRegression(
-        C=c, max_iter=3000, class_weight="balanced", random_state=seed
-    )
-    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+def _classifier(seed: int, c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=seed)
 
 
 @dataclass
 class TriageModel:
-    concern: Pipeline
-    role: Pipeline
-    acute: Pipeline
+    features: FeatureUnion
+    concern: LogisticRegression
+    role: LogisticRegression
+    acute: LogisticRegression
 
     @classmethod
     def train(cls, examples: Sequence[TriageExample], seed: int = 42, c: float = 10.0) -> "TriageModel":
-        def fit(label: str) -> Pipeline:
-            rows = [(e.text, getattr(e, label)) for e in examples if getattr(e, label) is not None]
-            if len({value for _, value in rows}) < 2:
-                raise ValueError(f"need at least two different values of {label} to train")
-            texts, labels = zip(*rows)
-            return _text_classifier(seed, c).fit(list(texts), list(labels))
+        features = _features()
+        matrix = features.fit_transform([e.text for e in examples])
 
-        return cls(concern=fit("concern_type"), role=fit("reporter_role"), acute=fit("acute_danger"))
+        def fit(label: str) -> LogisticRegression:
+            rows = [i for i, e in enumerate(examples) if getattr(e, label) is not None]
+            labels = [getattr(examples[i], label) for i in rows]
+            if len(set(labels)) < 2:
+                raise ValueError(f"need at least two different values of {label} to train")
+            return _classifier(seed, c).fit(matrix[rows], labels)
+
+        return cls(features=features, concern=fit("concern_type"), role=fit("reporter_role"),
+                   acute=fit("acute_danger"))
 
     def predict(self, texts: Sequence[str]) -> List[TriagePrediction]:
-        texts = list(texts)
-        concern_p = self.concern.predict_proba(texts)
-        role_p = self.role.predict_proba(texts)
-        acute_p = self.acute.predict_proba(texts)
+        matrix = self.features.transform(list(texts))
+        concern_p = self.concern.predict_proba(matrix)
+        role_p = self.role.predict_proba(matrix)
+        acute_p = self.acute.predict_proba(matrix)
         acute_index = list(self.acute.classes_).index(True)
         results = []
-        for i in range(len(texts)):
+        for i in range(matrix.shape[0]):
             c, r = concern_p[i].argmax(), role_p[i].argmax()
             results.append(
                 TriagePrediction(
