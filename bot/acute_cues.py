@@ -28,6 +28,8 @@ _PATTERNS = [
     rf"(?<!tot )\bnu\b(?!\s+al\b)(?:\s+\w+){{0,2}}\s+{_VIOLENCE}\b",
     # hiding or trapped now
     r"\b(?:zit|zitten|ben|heb me|hebben ons)\s+(?:me\s+|ons\s+)?(?:verstopt|opgesloten|ingesloten)\b",
+    r"\b(?:ik zit|we zitten|zit) nu (?:in|op) (?:de|het|mijn|m'n|onze) (?:badkamer|wc|toilet|slaapkamer|kamer|kast|zolder|kelder|auto)\b",
+    r"\b(?:heb|hebben) (?:mezelf|mijzelf|me|ons|onszelf) (?:nu )?(?:opgesloten|ingesloten|verstopt)\b",
     r"\bi(?:'m| am) hiding\b",
     r"\bdurf (?:me )?niet (?:te )?(?:bewegen|naar buiten|de deur uit)\b",
     # the violent person is here or coming, now
@@ -35,6 +37,12 @@ _PATTERNS = [
     r"\bkomt (?:nu|zo|eraan) (?:naar )?(?:huis|binnen|hierheen)?\b.*\b(?:mes|pistool|wapen|vermoorden|dood)\b",
     # a weapon in hand now
     r"\b(?:heeft|pakt|houdt) (?:nu )?(?:een |zijn |haar )?(?:mes|pistool|wapen|schaar|hamer|bijl)\b(?:\s+\w+){0,3}\s+(?:nu\b(?!\s+al\b)|in (?:zijn|haar) hand|vast\b)",
+    r"\b(?:staat|loopt|zit) (?:nu )?(?:met )?(?:een |zijn |haar )?(?:brood)?mes (?:te )?(?:zwaaien|in (?:zijn|haar) hand)\b",
+    r"\b(?:staat|loopt) (?:nu )?met een (?:brood|keuken|groot )?mes\b",
+    r"\bzwaait (?:nu )?(?:met )?(?:een |zijn |haar )?(?:brood|keuken)?(?:mes|pistool|wapen|hamer|bijl)\b",
+    # the writer is the danger, now: "ik sta nu voor haar deur", "ik heb een mes bij me"
+    r"\bik sta (?:nu|hier) (?:bij|voor|in) (?:haar|zijn|hun|de|het) (?:huis|deur|woning|flat|school)\b",
+    r"\bik heb (?:nu )?(?:een |het )?(?:mes|pistool|wapen) bij me\b",
     # someone badly hurt now
     r"\b(?:ligt|lag) (?:nu )?(?:bewusteloos|op de grond|in het bloed|te bloeden)\b",
     r"\b(?:beweegt|reageert|ademt) niet meer\b",
@@ -83,7 +91,9 @@ def signals_habitual(text: str) -> bool:
 _DANGER_OVER = re.compile(
     r"\b(?:het is|is het|alles is)\s+(?:nu\s+)?(?:even\s+|weer\s+)?(?:rustig|stil|veilig)\b"
     r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:weg|vertrokken|weggegaan|opgepakt|meegenomen)\b"
-    r"|\bik ben\s+(?:nu\s+)?(?:veilig|weg|buiten|bij (?:de buren|mijn \w+|een vriend\w*))\b"
+    r"|\bik ben\s+(?:nu\s+)?(?:veilig|weg|buiten|gevlucht)\b"
+    r"|\bik ben\s+(?:nu\s+)?(?:veilig\s+)?bij (?:de buren|een vriend\w*|mijn (?:moeder|vader|ouders|zus|broer|"
+    r"vriendin|vriend|oma|opa|tante|oom))\b"
     r"|\b(?:ik heb|we hebben|heb)\s+(?:net\s+|al\s+)?(?:112|de politie|politie) gebeld\b"
     r"|\b(?:de )?politie is\s+(?:er|hier|geweest|gekomen)\b"
     r"|\b(?:the )?police (?:are|is) here\b|\bi called 112\b|\bit'?s (?:calm|quiet|over) now\b",
@@ -97,7 +107,7 @@ _NOT_OVER = re.compile(
     r"\b(?:komt|kom|komen)\s+(?:zo\s+|straks\s+|vast\s+|weer\s+|nog\s+)*(?:terug|eraan)\b"
     r"|\bonderweg\b|\bcoming back\b"
     r"|\b(?:bloed|bloedt|bloeden|gewond|bewusteloos|ademt|reageert niet|ziekenhuis|ambulance|"
-    r"pijn|verkracht|flauw|bleeding|hurt|injured)\b",
+    r"pijn|verkracht|flauw|mes|pistool|wapen|bleeding|hurt|injured|knife|gun)\b",
     re.IGNORECASE,
 )
 
@@ -105,3 +115,27 @@ _NOT_OVER = re.compile(
 def signals_danger_over(text: str) -> bool:
     """True when the message says the danger has passed ("het is nu rustig", "hij is weg")."""
     return bool(_DANGER_OVER.search(text)) and not _NOT_OVER.search(text)
+
+
+# A sentence that speaks of now or of this evening. A long message often tells a history first
+# and the danger of tonight last; the classifier, reading the whole text, hears mostly the
+# history. Such sentences are scored on their own as well (bot/triage.py).
+_NOW_MARKER = re.compile(
+    r"\b(?:nu|net|zojuist|zonet|op dit moment|vanavond|sinds vanmiddag|sinds vanochtend|"
+    r"sinds vanavond|now)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# Shorter sentences ("Ze is nu 6.", "Wat moet ik nu doen?") say too little to judge alone.
+NOW_SENTENCE_MIN_WORDS = 8
+
+
+def now_sentences(text: str) -> list:
+    """The sentences of a message of several sentences that are about now, long enough to be
+    judged alone, and neither habitual nor saying the danger is over."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    if len(sentences) < 2:
+        return []
+    return [s for s in sentences
+            if len(s.split()) >= NOW_SENTENCE_MIN_WORDS and _NOW_MARKER.search(s)
+            and not signals_habitual(s) and not signals_danger_over(s)]

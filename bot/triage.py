@@ -17,8 +17,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_union
 
-from bot.acute_cues import (ACUTE_INTENT, signals_acute_danger, signals_danger_over,
-                            signals_habitual)
+from bot.acute_cues import (ACUTE_INTENT, now_sentences, signals_acute_danger,
+                            signals_danger_over, signals_habitual)
 from bot.embeddings import SentenceEmbeddings
 
 CONCERN_TYPES = (
@@ -50,6 +50,8 @@ class TriagePrediction:
     # Every label's probability, for judging a whole conversation (bot/conversation_triage.py).
     concern_probabilities: Mapping[str, float] = field(default_factory=dict)
     role_probabilities: Mapping[str, float] = field(default_factory=dict)
+    # The highest acute probability of a sentence about now, scored alone (0 when none).
+    now_sentence_acute: float = 0.0
 
 
 def _features() -> FeatureUnion:
@@ -100,6 +102,7 @@ class TriageModel:
         role_p = self.role.predict_proba(matrix)
         acute_p = self.acute.predict_proba(matrix)
         acute_index = list(self.acute.classes_).index(True)
+        now_acute = self._now_sentence_acute(texts, acute_index)
         results = []
         for i in range(matrix.shape[0]):
             c, r = concern_p[i].argmax(), role_p[i].argmax()
@@ -112,9 +115,24 @@ class TriageModel:
                     acute_probability=float(acute_p[i][acute_index]),
                     concern_probabilities=_by_label(self.concern.classes_, concern_p[i]),
                     role_probabilities=_by_label(self.role.classes_, role_p[i]),
+                    now_sentence_acute=now_acute[i],
                 )
             )
         return results
+
+    def _now_sentence_acute(self, texts: Sequence[str], acute_index: int) -> List[float]:
+        """Per text, the highest acute probability of its sentences about now, in one batch."""
+        owners, sentences = [], []
+        for i, text in enumerate(texts):
+            for sentence in now_sentences(text):
+                owners.append(i)
+                sentences.append(sentence)
+        best = [0.0] * len(texts)
+        if sentences:
+            probabilities = self.acute.predict_proba(self.features.transform(sentences))
+            for owner, p in zip(owners, probabilities[:, acute_index]):
+                best[owner] = max(best[owner], float(p))
+        return best
 
 
 def _by_label(labels: Sequence[Any], probabilities: Sequence[float]) -> Dict[str, float]:
@@ -169,6 +187,9 @@ class TriageThresholds:
     # Needed instead of `acute` when the message speaks of a pattern or the past
     # ("elke avond", "laatst") and has no plain now-signal.
     acute_habitual: float = 0.8
+    # Needed by one sentence about now, scored alone, in a message of several sentences.
+    # Higher than `acute`: a sentence alone carries less context (docs/recognition.md).
+    acute_now_sentence: float = 0.7
     # DIET must be at least this sure of a concern the triage model does not see.
     agree: float = 0.8
     # Below this the bot asks who is writing instead of guessing.
@@ -184,8 +205,9 @@ class TriageDecision:
 
 
 def is_acute(text: str, prediction: TriagePrediction, thresholds: TriageThresholds) -> bool:
-    """Danger now: a plain now-signal, or the classifier sure enough (recall first). A message
-    that says the danger is over is not acute unless it also has a plain now-signal.
+    """Danger now: a plain now-signal, or the classifier sure enough (recall first) of the
+    whole message or of one of its sentences about now. A message that says the danger is over
+    is not acute unless it also has a plain now-signal.
 
     DIET's own acute_danger intent is not a third vote: on the development sets it caught no
     acute message the other two missed and added false alarms (docs/recognition.md)."""
@@ -194,7 +216,8 @@ def is_acute(text: str, prediction: TriagePrediction, thresholds: TriageThreshol
     if signals_danger_over(text):
         return False
     needed = thresholds.acute_habitual if signals_habitual(text) else thresholds.acute
-    return prediction.acute_probability >= needed
+    return (prediction.acute_probability >= needed
+            or prediction.now_sentence_acute >= thresholds.acute_now_sentence)
 
 
 def decide(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.acute_cues import signals_acute_danger, signals_habitual
+from bot.acute_cues import (now_sentences, signals_acute_danger, signals_danger_over,
+                            signals_habitual)
 from bot.language import detect_language, is_english
 from bot.triage import (
     NO_CONCERN,
@@ -37,6 +38,12 @@ def prediction(concern="partnergeweld", concern_conf=0.9, role="omstander", role
     "mijn ex is onderweg hierheen",
     "hij komt haar over een kwartier van school halen",
     "vanavond nemen ze haar mee naar het buitenland",
+    "ik zit nu in de badkamer en hij wil dat ik open doe",
+    "ik heb mezelf opgesloten",
+    "mijn zwager staat met een broodmes te zwaaien",
+    "hij zwaait met een mes",
+    "ik sta nu voor haar deur en ik weet niet wat ik ga doen",
+    "ik heb een mes bij me",
 ])
 def test_plain_now_signals_are_acute(text):
     assert signals_acute_danger(text)
@@ -61,6 +68,37 @@ def test_worries_and_the_past_are_not_acute_signals(text):
 ])
 def test_habitual_markers(text, expected):
     assert signals_habitual(text) is expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("het is nu rustig, hij is weg", True),
+    ("ik ben nu veilig bij mijn zus", True),
+    ("ik heb de politie gebeld", True),
+    # where the person is, not that the danger is over
+    ("ik ben bij mijn ex thuis en hij laat me niet gaan", False),
+    ("ik ben bij mijn schoonmoeder, mijn zwager staat hier met een mes", False),
+    ("hij is weg maar hij komt zo terug", False),
+])
+def test_danger_over(text, expected):
+    assert signals_danger_over(text) is expected
+
+
+def test_now_sentences_are_the_long_sentences_about_now():
+    text = ("Mijn moeder heeft al heel lang psychische problemen. Ik ben 17. "
+            "Maar sinds vanmiddag heeft ze alle deuren op slot gedaan en de sleutels verstopt. "
+            "Wat moet ik nu doen?")
+    assert now_sentences(text) == [
+        "Maar sinds vanmiddag heeft ze alle deuren op slot gedaan en de sleutels verstopt."]
+    assert now_sentences("hij slaat haar nu met een riem en ze gilt heel hard") == []
+
+
+def test_one_sentence_about_now_is_enough_when_the_classifier_is_sure_of_it():
+    text = "Hij sloeg haar vaak. Vanavond staat hij met een riem in de gang te schreeuwen."
+    assert decide("describe_concern", text, prediction(acute=0.2), False).intent is None
+    sure = TriagePrediction("partnergeweld", 0.9, "omstander", 0.9, 0.2, now_sentence_acute=0.75)
+    assert decide("describe_concern", text, sure, False).intent == "acute_danger"
+    over = "Hij sloeg haar vaak. Vanavond was het erg. Het is nu rustig, hij is weg."
+    assert decide("describe_concern", over, sure, False).intent is None
 
 
 def test_classifier_probability_over_threshold_makes_the_message_acute():
@@ -184,6 +222,10 @@ def test_model_trains_and_predicts_all_three_labels():
     assert result.concern_type == "kindermishandeling"
     assert 0.0 <= result.acute_probability <= 1.0
     assert result.reporter_role in {"omstander", "slachtoffer", "professional"}
+    assert result.now_sentence_acute == 0.0  # one sentence: nothing to score apart
+    [long] = model.predict(["Mijn man slaat me al jaren en ik durf niks te zeggen tegen wie dan ook. "
+                            "Hij slaat me nu weer met zijn vuist op mijn hoofd en rug."])
+    assert 0.0 < long.now_sentence_acute <= 1.0
 
 
 def test_model_refuses_training_data_with_one_label_value():
