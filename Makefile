@@ -26,8 +26,9 @@ shell: train  ## Chat with the bot in this terminal
 test: system-deps train  ## Everything that can be checked automatically (see README)
 	@bash scripts/test.sh
 
-evaluate: train  ## Per-label precision/recall/F1 and confusion tables on every labelled set (tests/nlu/sets.yml)
+evaluate: train  ## Triage figures on every labelled set (tests/nlu/sets.yml); the blind test conversations (docs/dialogue.md)
 	@$(PY) scripts/evaluate.py --json var/evaluation.json
+	@$(PY) scripts/evaluate_dialogues.py tests/dialogues/blind_a.yml
 
 bench: train  ## Speed and memory: the bot against Rasa's starter bot, the console, the channels, hostile load (docs figures)
 	@$(PY) scripts/bench.py

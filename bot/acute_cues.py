@@ -13,7 +13,7 @@ import re
 # The intent of a message about danger now (DIET's, or set by the triage component).
 ACUTE_INTENT = "acute_danger"
 
-_NOW = r"(?:op dit moment|op dit ogenblik|op het moment|momenteel|terwijl ik dit (?:typ|schrijf)|right now|as we speak|at this moment)"
+_NOW = r"(?:op dit moment|op dit ogenblik|op het moment|momenteel|terwijl ik dit (?:typ|schrijf)|terwijl ik hier (?:ben|sta|zit)|right now|as we speak|at this moment)"
 _VIOLENCE = (
     r"(?:slaat|slaan|geslagen|schopt|schoppen|trapt|wurgt|wurgen|steekt|bedreigt|dreigt|sleurt|"
     r"duwt|gooit|schreeuwt|schreeuwen|geschreeuw|gilt|gillen|gegil|krijst|krijsen|huilt|huilen|"
@@ -25,7 +25,10 @@ _PATTERNS = [
     _NOW,
     # "nu" right next to an act of violence, but not "nu al" / "tot nu" (= for a long time)
     rf"\b{_VIOLENCE}\b(?:\s+\w+){{0,3}}\s+nu\b(?!\s+al\b)",
-    rf"(?<!tot )\bnu\b(?!\s+al\b)(?:\s+\w+){{0,2}}\s+{_VIOLENCE}\b",
+    # ("en nu dreigt hij ..." is what he threatens to do later; "nu bedreigt hij haar" is now)
+    rf"(?<!tot )\bnu\b(?!\s+al\b)(?:\s+\w+){{0,2}}\s+(?!dreigt\b){_VIOLENCE}\b",
+    # "slaat zijn dochtertje van een jaar of 6 nu steeds": over and over, now
+    rf"\b{_VIOLENCE}\b(?:\s+\w+){{0,8}}\s+nu (?:steeds|de hele tijd|constant|aan een stuk)\b",
     # hiding or trapped now
     r"\b(?:zit|zitten|ben|heb me|hebben ons)\s+(?:me\s+|ons\s+)?(?:verstopt|opgesloten|ingesloten)\b",
     r"\b(?:ik zit|we zitten|zit) nu (?:in|op) (?:de|het|mijn|m'n|onze) (?:badkamer|wc|toilet|slaapkamer|kamer|kast|zolder|kelder|auto)\b",
@@ -47,7 +50,7 @@ _PATTERNS = [
     r"\b(?:ligt|lag) (?:nu )?(?:bewusteloos|op de grond|in het bloed|te bloeden)\b",
     r"\b(?:beweegt|reageert|ademt) niet meer\b",
     # still going on: "het houdt niet op", "het gaat maar door", "al een kwartier"
-    r"\b(?:het|dit) (?:houdt|stopt) (?:maar )?niet (?:meer )?op\b",
+    r"\b(?:het|dit|hij|zij|ze) (?:houdt|stopt) (?:maar )?niet (?:meer )?op\b(?!\s+met\b)",
     r"\bhet gaat (?:maar )?(?:door|verder)\b",
     r"\bal (?:een |ruim een |bijna een )?(?:kwartier|half uur|uur|paar minuten|\d+ minuten)\b.{0,60}"
     rf"\b{_VIOLENCE}\b",
@@ -57,6 +60,12 @@ _PATTERNS = [
     r"\b(?:hij|zij|ze|mijn \w+) (?:is|zijn) (?:nu |al )?onderweg\b",
     r"\bover (?:een |ongeveer een |nog geen )?(?:kwartier|half uur|paar minuten|\d+ minuten|tien minuten|vijf minuten|twintig minuten)\b",
     r"\b(?:vandaag|vanavond|vannacht)\b.{0,80}\b(?:terugvlucht|vlucht|vliegtuig|uithuwelijken|meegenomen|meenemen|naar het buitenland|bruiloft)\b",
+    # a threat to kill shouted now: "iemand schreeuwt ik steek je neer"
+    r"\b(?:schreeuwt|roept|gilt|brult)\b[^.!?]{0,15}\bik (?:steek je|maak je dood|vermoord je|sla je dood)\b",
+    # the writer about to do harm, asking to be stopped: "hou me tegen alsjeblieft"
+    r"\bhou (?:me|mij) (?:alsjeblieft |aub |svp )?tegen\b",
+    # a threat to kill tonight: "ze zegt dat we vannacht samen doodgaan"
+    r"\b(?:vannacht|vanavond|straks|vandaag)\b.{0,40}\b(?:doodgaan|dood gaan|vermoorden|vermoord|doodmaken|dood maken|ombrengen)\b",
     # a young child alone and nobody answers the door
     r"\bdoet (?:er )?niemand (?:meer )?open\b.*\b(?:baby|kind|kindje|peuter)\b",
     r"\b(?:baby|kind|kindje|peuter)\b.*\b(?:krijst|huilt|gilt)\b.*\bniemand (?:doet )?(?:meer )?open\b",
@@ -85,15 +94,30 @@ def signals_habitual(text: str) -> bool:
     return bool(_HABITUAL.search(text))
 
 
-# The person says the danger is over: calm now, the violent person left, help has come.
-# Such a message is never read as acute on its own (unless it also has a plain now-signal),
+# The person says the danger is over: calm now, the violent person left or is elsewhere, the
+# victim is somewhere safe or with someone safe, help has come (docs/labeling.md, "Right after
+# it happened"). Such a message is never read as acute on its own (unless it also has a plain now-signal),
 # and in a conversation it releases acute danger (bot/triage.py).
 _DANGER_OVER = re.compile(
-    r"\b(?:het is|is het|alles is)\s+(?:nu\s+)?(?:even\s+|weer\s+)?(?:rustig|stil|veilig)\b"
-    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:weg|vertrokken|weggegaan|opgepakt|meegenomen)\b"
+    r"\b(?:het is|is het|alles is)\s+(?:nu\s+)?(?:even\s+|weer\s+)?(?:rustig|veilig)\b"
+    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:vertrokken|weggegaan|opgepakt|meegenomen)\b"
+    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+|weer\s+)?(?:met (?:hem|haar) )?weg\b"
+    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:naar|op) (?:huis|de kroeg|het caf[eé]|(?:zijn|zn|haar|het) werk|"
+    r"(?:zijn|zn|haar) (?:ouders|moeder|vader|broer|zus|vriend\w*|maten|familie))\b"
+    r"|\b(?:daar|hier) is (?:ze|zij|hij) (?:nu )?veilig\b|\b(?:ze|zij|hij) is (?:nu )?(?:hier |daar )?veilig\b"
+    # someone safe is with the victim now: "ze zit nu bij mij", "mijn vrouw is nu bij hem"
+    r"|\b(?:hij|zij|ze) (?:zit|ligt|slaapt|is) (?:nu )?(?:hier )?bij (?:mij|ons)\b"
+    r"|\b(?:mijn|mn|m'n) (?:vrouw|man|moeder|vader|partner) is (?:nu )?bij (?:hem|haar)\b"
+    r"|\bik ben\s+(?:nu\s+)?bij (?:het centrum seksueel geweld|de politie|de huisarts|de huisartsenpost|de opvang)\b"
+    r"|\bik ben\s+(?:nu\s+)?(?:weggereden|weggegaan|weggelopen)\b"
+    r"|\b(?:hij|zij|ze) slaapt (?:vannacht|vanavond) (?:bij|ergens)\b"
+    r"|\b(?:ze|zij) zijn\s+(?:nu\s+)?(?:weggereden|weggelopen|vertrokken)\b"
+    r"|\bdat (?:hij|zij|ze) weg is\b|\bhet lijkt\s+(?:nu\s+)?(?:weer\s+)?rustig\b"
+    r"|\b(?:hij|zij|ze) weet niet waar ik ben\b"
     r"|\bik ben\s+(?:nu\s+)?(?:veilig|weg|buiten|gevlucht)\b"
-    r"|\bik ben\s+(?:nu\s+)?(?:veilig\s+)?bij (?:de buren|een vriend\w*|mijn (?:moeder|vader|ouders|zus|broer|"
-    r"vriendin|vriend|oma|opa|tante|oom))\b"
+    r"|\bben\s+(?:net\s+)?(?:weg bij (?:hem|haar)|(?:het huis uit )?gevlucht|weggelopen)\b"
+    r"|\b(?:ik ben|ik zit|zit)\s+(?:nu\s+(?:veilig\s+)?|veilig\s+)bij (?:de buren|een vriend\w*|(?:mijn|mn|m'n) (?:moeder|vader|ouders|zus|broer|"
+    r"vriendin|vriend|oma|opa|tante|oom|buurvrouw|buurman))\b"
     r"|\b(?:ik heb|we hebben|heb)\s+(?:net\s+|al\s+)?(?:112|de politie|politie) gebeld\b"
     r"|\b(?:de )?politie is\s+(?:er|hier|geweest|gekomen)\b"
     r"|\b(?:the )?police (?:are|is) here\b|\bi called 112\b|\bit'?s (?:calm|quiet|over) now\b",
@@ -106,6 +130,13 @@ _DANGER_OVER = re.compile(
 _NOT_OVER = re.compile(
     r"\b(?:komt|kom|komen)\s+(?:zo\s+|straks\s+|vast\s+|weer\s+|nog\s+)*(?:terug|eraan)\b"
     r"|\bonderweg\b|\bcoming back\b"
+    r"|\bterugkomt\b|\bvoor de deur\b|\bopgesloten\b|\bluik\b|\bkan (?:er )?niet (?:uit|weg)\b"
+    r"|\bligt (?:nu )?(?:nog )?(?:in|op)\b|\bbeweegt nie|\bkreun|\bover de rand\b"
+    r"|\bvoel (?:de|mijn|het) (?:baby|kindje)\b"
+    r"|\bsta(?:at|an)\b(?:\s+\w+){0,3}\s+(?:buiten|beneden|voor de deur|in de straat|bij de ingang)\b"
+    r"|\b(?:aan het|staat te|staan te) (?:bonken|roepen|schreeuwen)\b|\b(?:bonkt|bonken) op\b"
+    r"|\bbadkamer\b|\bverstopt\b|\bbloedend\w*|\bkomt\b(?:\s+\w+){0,5}\s+(?:halen|ophalen)\b"
+    r"|\bzoek(?:t|en)? (?:me|mij|ons|haar|hem)\b|\bom (?:me|mij|ons) te zoeken\b|\b(?:volgt|volgen) (?:me|mij|ons)\b"
     r"|\b(?:bloed|bloedt|bloeden|gewond|bewusteloos|ademt|reageert niet|ziekenhuis|ambulance|"
     r"pijn|verkracht|flauw|mes|pistool|wapen|bleeding|hurt|injured|knife|gun)\b",
     re.IGNORECASE,

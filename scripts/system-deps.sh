@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need: a PostgreSQL server (the tests start their own
-# throwaway cluster with scripts/pg.sh) and Chromium (the browser tests drive it headless).
+# throwaway cluster with scripts/pg.sh), Chromium (the browser tests drive it headless) and
+# hunspell-nl (its Dutch word list, for the spelling step of scripts/ablation.py).
 # A fast no-op when everything is there; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-packages=(postgresql chromium chromium-driver)
+packages=(postgresql chromium chromium-driver hunspell-nl)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'

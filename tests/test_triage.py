@@ -44,6 +44,13 @@ def prediction(concern="partnergeweld", concern_conf=0.9, role="omstander", role
     "hij zwaait met een mes",
     "ik sta nu voor haar deur en ik weet niet wat ik ga doen",
     "ik heb een mes bij me",
+    "terwijl ik hier ben gooit hij een stoel naar haar",
+    "de vader slaat zijn zoontje van een jaar of 4 nu steeds tegen zijn hoofd",
+    "ze zegt dat we vannacht samen doodgaan",
+    "mijn zus appt dat onze broer haar nu bedreigt met een mes",
+    "hij slaat zijn dochter in haar gezicht en hij houdt niet op",
+    "er wordt gevochten en iemand schreeuwt ik steek je neer",
+    "ik wil hem iets aandoen, hou me alsjeblieft tegen",
 ])
 def test_plain_now_signals_are_acute(text):
     assert signals_acute_danger(text)
@@ -56,6 +63,8 @@ def test_plain_now_signals_are_acute(text):
     "ik ben bang dat hij haar ooit iets aandoet",
     "wat moet ik nu doen",
     "help in english please",
+    "hij heeft haar geduwd en nu dreigt hij dat hij foto's online zet",
+    "mijn ex houdt niet op met appen",
 ])
 def test_worries_and_the_past_are_not_acute_signals(text):
     assert not signals_acute_danger(text)
@@ -78,6 +87,29 @@ def test_habitual_markers(text, expected):
     ("ik ben bij mijn ex thuis en hij laat me niet gaan", False),
     ("ik ben bij mijn schoonmoeder, mijn zwager staat hier met een mes", False),
     ("hij is weg maar hij komt zo terug", False),
+    # safe somewhere else, or the other one gone: "right after", not "right now"
+    ("ben net weg bij hem, zit nu bij mn moeder op de bank", True),
+    ("hij slaapt vannacht bij zn broer", True),
+    ("ze zijn nu weggereden", True),
+    ("hij is nu op zijn werk en ik zit hier maar", True),
+    ("mn moeder belde net dat hij weg is", True),
+    ("hij is nu naar de kroeg", True),
+    ("ze is met hem weg", True),
+    ("hier is ze nu veilig", True),
+    ("ik ben weggereden", True),
+    ("ze is nu hier bij mij", True),
+    ("mijn vrouw is nu bij hem", True),
+    ("ik ben nu bij het centrum seksueel geweld", True),
+    # ... unless the danger follows, stays or is shut in with the person
+    ("ik ben bij mn oma op bezoek en mn oom staat nu in haar gezicht te schreeuwen", False),
+    ("ben gevlucht, maar hij rijdt rond om me te zoeken", False),
+    ("ik zit nu bij een vriend en mijn vader staat bij hem voor de deur", False),
+    ("hij heeft me in de kruipruimte opgesloten, hij is naar zijn werk", False),
+    ("ze is bij mij maar haar broers staan buiten", False),
+    ("ze zit nu bij mij met een bloedende lip en hij komt haar om drie uur ophalen", False),
+    ("hij is naar de kroeg en ik voel de baby niet meer", False),
+    # silence after a fight is no all-clear
+    ("eerst een klap en nu is het stil", False),
 ])
 def test_danger_over(text, expected):
     assert signals_danger_over(text) is expected
