@@ -94,14 +94,27 @@ def signals_habitual(text: str) -> bool:
     return bool(_HABITUAL.search(text))
 
 
-# The person says the danger is over: calm now, the violent person left or is elsewhere, the
-# victim is somewhere safe or with someone safe, help has come (docs/labeling.md, "Right after
-# it happened"). Such a message is never read as acute on its own (unless it also has a plain now-signal),
-# and in a conversation it releases acute danger (bot/triage.py).
-_DANGER_OVER = re.compile(
+# The person says the danger is over: calm now, the violent person left, help has come. In a
+# conversation such a message releases acute danger (components/conversation_triage.py), so
+# only plain all-clear phrases count here.
+_ALL_CLEAR = re.compile(
     r"\b(?:het is|is het|alles is)\s+(?:nu\s+)?(?:even\s+|weer\s+)?(?:rustig|veilig)\b"
-    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:vertrokken|weggegaan|opgepakt|meegenomen)\b"
-    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+|weer\s+)?(?:met (?:hem|haar) )?weg\b"
+    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:weg|vertrokken|weggegaan|opgepakt|meegenomen)\b"
+    r"|\bik ben\s+(?:nu\s+)?(?:veilig|weg|buiten|gevlucht)\b"
+    r"|\b(?:ik ben|ik zit|zit)\s+(?:nu\s+(?:veilig\s+)?|veilig\s+)bij (?:de buren|een vriend\w*|(?:mijn|mn|m'n) (?:moeder|vader|ouders|zus|broer|"
+    r"vriendin|vriend|oma|opa|tante|oom|buurvrouw|buurman))\b"
+    r"|\b(?:ik heb|we hebben|heb)\s+(?:net\s+|al\s+)?(?:112|de politie|politie) gebeld\b"
+    r"|\b(?:de )?politie is\s+(?:er|hier|geweest|gekomen)\b"
+    r"|\b(?:the )?police (?:are|is) here\b|\bi called 112\b|\bit'?s (?:calm|quiet|over) now\b",
+    re.IGNORECASE,
+)
+
+# A first message written right after it happened that says it is over for now: the other one
+# is elsewhere, the victim is somewhere safe or with someone safe (docs/labeling.md, "Right after
+# it happened"). Such a first message is not read as acute on its own; in a conversation these
+# phrases alone do not release acute danger (what the person said before may still hold).
+_OVER_RIGHT_AFTER = re.compile(
+    r"\b(?:hij|zij|ze) is\s+(?:nu\s+|weer\s+)?met (?:hem|haar) weg\b|\b(?:hij|zij|ze) is weer weg\b"
     r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:naar|op) (?:huis|de kroeg|het caf[eé]|(?:zijn|zn|haar|het) werk|"
     r"(?:zijn|zn|haar) (?:ouders|moeder|vader|broer|zus|vriend\w*|maten|familie))\b"
     r"|\b(?:daar|hier) is (?:ze|zij|hij) (?:nu )?veilig\b|\b(?:ze|zij|hij) is (?:nu )?(?:hier |daar )?veilig\b"
@@ -114,13 +127,7 @@ _DANGER_OVER = re.compile(
     r"|\b(?:ze|zij) zijn\s+(?:nu\s+)?(?:weggereden|weggelopen|vertrokken)\b"
     r"|\bdat (?:hij|zij|ze) weg is\b|\bhet lijkt\s+(?:nu\s+)?(?:weer\s+)?rustig\b"
     r"|\b(?:hij|zij|ze) weet niet waar ik ben\b"
-    r"|\bik ben\s+(?:nu\s+)?(?:veilig|weg|buiten|gevlucht)\b"
-    r"|\bben\s+(?:net\s+)?(?:weg bij (?:hem|haar)|(?:het huis uit )?gevlucht|weggelopen)\b"
-    r"|\b(?:ik ben|ik zit|zit)\s+(?:nu\s+(?:veilig\s+)?|veilig\s+)bij (?:de buren|een vriend\w*|(?:mijn|mn|m'n) (?:moeder|vader|ouders|zus|broer|"
-    r"vriendin|vriend|oma|opa|tante|oom|buurvrouw|buurman))\b"
-    r"|\b(?:ik heb|we hebben|heb)\s+(?:net\s+|al\s+)?(?:112|de politie|politie) gebeld\b"
-    r"|\b(?:de )?politie is\s+(?:er|hier|geweest|gekomen)\b"
-    r"|\b(?:the )?police (?:are|is) here\b|\bi called 112\b|\bit'?s (?:calm|quiet|over) now\b",
+    r"|\bben\s+(?:net\s+)?(?:weg bij (?:hem|haar)|(?:het huis uit )?gevlucht|weggelopen)\b",
     re.IGNORECASE,
 )
 
@@ -135,17 +142,28 @@ _NOT_OVER = re.compile(
     r"|\bvoel (?:de|mijn|het) (?:baby|kindje)\b"
     r"|\bsta(?:at|an)\b(?:\s+\w+){0,3}\s+(?:buiten|beneden|voor de deur|in de straat|bij de ingang)\b"
     r"|\b(?:aan het|staat te|staan te) (?:bonken|roepen|schreeuwen)\b|\b(?:bonkt|bonken) op\b"
-    r"|\bbadkamer\b|\bverstopt\b|\bbloedend\w*|\bkomt\b(?:\s+\w+){0,5}\s+(?:halen|ophalen)\b"
-    r"|\bzoek(?:t|en)? (?:me|mij|ons|haar|hem)\b|\bom (?:me|mij|ons) te zoeken\b|\b(?:volgt|volgen) (?:me|mij|ons)\b"
+    r"|\bbadkamer\b|\bverstopt\b|\bbloedend\w*|\bkom(?:t|en)\b(?:\s+\w+){0,5}\s+(?:halen|ophalen)\b"
+    r"|\bvoor (?:mijn|m'n|mn|ons|onze|haar|zijn|het|de) (?:huis|deur|raam|flat|woning)\b|\b(?:elk|ieder) moment\b"
+    r"|\bkan niet (?:meer )?(?:opstaan|overeind)\b|\blig (?:hier |nu |al |sinds )"
+    r"|\bhoor (?:haar|hem|iemand|ze) (?:nu )?(?:gillen|schreeuwen|huilen|roepen)\b|\bzie (?:hem|haar|ze) nu\b"
+    r"|\bzoek(?:t|en)\b(?:\s+\w+){0,5}\s+(?:me|mij|ons|haar|hem)\b|\bzoek(?:t|en)? (?:me|mij|ons|haar|hem)\b|\bom (?:me|mij|ons) te zoeken\b|\b(?:volgt|volgen) (?:me|mij|ons)\b"
     r"|\b(?:bloed|bloedt|bloeden|gewond|bewusteloos|ademt|reageert niet|ziekenhuis|ambulance|"
     r"pijn|verkracht|flauw|mes|pistool|wapen|bleeding|hurt|injured|knife|gun)\b",
     re.IGNORECASE,
 )
 
 
+def signals_all_clear(text: str) -> bool:
+    """True when the message says plainly that the danger has passed ("het is nu rustig", "hij
+    is weg", "ik heb 112 gebeld"): in a conversation this releases acute danger."""
+    return bool(_ALL_CLEAR.search(text)) and not _NOT_OVER.search(text)
+
+
 def signals_danger_over(text: str) -> bool:
-    """True when the message says the danger has passed ("het is nu rustig", "hij is weg")."""
-    return bool(_DANGER_OVER.search(text)) and not _NOT_OVER.search(text)
+    """True when a first message says the danger has passed, plainly or as told right after it
+    happened ("ze zit nu bij mij", "hij is naar de kroeg"): such a message is not acute unless
+    it also has a plain now-signal."""
+    return bool(_ALL_CLEAR.search(text) or _OVER_RIGHT_AFTER.search(text)) and not _NOT_OVER.search(text)
 
 
 # A sentence that speaks of now or of this evening. A long message often tells a history first

@@ -15,7 +15,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.acute_cues import signals_danger_over
+from bot.acute_cues import signals_all_clear
 from bot.conversation_triage import TRIAGE_KEY
 from bot.language import WORD_PATTERN, detect_language
 from bot.privacy import install_log_redaction
@@ -173,7 +173,7 @@ class TriageExtractor(GraphComponent):
             "tells_story": "concern_type" in decision.entities,
             "concern": dict(prediction.concern_probabilities),
             "role": dict(prediction.role_probabilities),
-            "danger_over": signals_danger_over(text),
+            "danger_over": signals_all_clear(text),
         }, add_to_output=True)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.acute_cues import (now_sentences, signals_acute_danger, signals_danger_over,
-                            signals_habitual)
+from bot.acute_cues import (now_sentences, signals_acute_danger, signals_all_clear,
+                            signals_danger_over, signals_habitual)
 from bot.language import detect_language, is_english
 from bot.triage import (
     NO_CONCERN,
@@ -107,12 +107,29 @@ def test_habitual_markers(text, expected):
     ("hij heeft me in de kruipruimte opgesloten, hij is naar zijn werk", False),
     ("ze is bij mij maar haar broers staan buiten", False),
     ("ze zit nu bij mij met een bloedende lip en hij komt haar om drie uur ophalen", False),
+    ("ze zit bij mij, maar ze weten waar ik woon en ze kunnen hier elk moment zijn", False),
+    ("hij zit bij mij boven en zijn broers staan voor mijn huis", False),
+    ("hij is weggegaan en ik kan niet opstaan", False),
+    ("ik heb 112 gebeld en ik hoor haar gillen", False),
     ("hij is naar de kroeg en ik voel de baby niet meer", False),
     # silence after a fight is no all-clear
     ("eerst een klap en nu is het stil", False),
 ])
 def test_danger_over(text, expected):
     assert signals_danger_over(text) is expected
+
+
+@pytest.mark.parametrize("text,over,all_clear", [
+    ("ik heb 112 gebeld", True, True),
+    ("het is nu rustig, hij is weg", True, True),
+    # told right after: not acute as a first message, but in a conversation what was said
+    # before may still hold, so these alone do not release acute danger
+    ("ze zit nu bij mij", True, False),
+    ("hij is naar de kroeg", True, False),
+])
+def test_only_a_plain_all_clear_releases_a_conversation(text, over, all_clear):
+    assert signals_danger_over(text) is over
+    assert signals_all_clear(text) is all_clear
 
 
 def test_now_sentences_are_the_long_sentences_about_now():
