@@ -28,7 +28,7 @@ test: system-deps train  ## Everything that can be checked automatically (see RE
 
 evaluate: train  ## Triage figures on every labelled set (tests/nlu/sets.yml); the blind test conversations (docs/dialogue.md)
 	@$(PY) scripts/evaluate.py --json var/evaluation.json
-	@$(PY) scripts/evaluate_dialogues.py tests/dialogues/blind_a.yml
+	@for f in tests/dialogues/blind_b.yml tests/dialogues/dev_a.yml; do $(PY) scripts/evaluate_dialogues.py $$f; done
 
 bench: train  ## Speed and memory: the bot against Rasa's starter bot, the console, the channels, hostile load (docs figures)
 	@$(PY) scripts/bench.py
@@ -40,7 +40,7 @@ counsellor: setup  ## Add a counsellor account: make counsellor LOGIN=anna NAME=
 	@test -n "$(LOGIN)" -a -n "$(NAME)" || { echo "usage: make counsellor LOGIN=anna NAME=Anna [TEAM_LEAD=1]"; exit 2; }
 	@$(PY) -m bot.console.manage add "$(LOGIN)" --name "$(NAME)" $(if $(TEAM_LEAD),--team-lead)
 
-purge: setup  ## Delete what settings.yml `retention:` no longer allows (run daily, e.g. from cron)
+purge: setup  ## Delete now what settings.yml `retention:` no longer allows (the console also does it every 15 minutes)
 	@$(PY) -m bot.retention
 
 check-settings: setup  ## Check settings.yml (opening hours, holidays) and say what it means

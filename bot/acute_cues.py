@@ -140,7 +140,9 @@ _NOT_OVER = re.compile(
     r"|\bterugkomt\b|\bvoor de deur\b|\bopgesloten\b|\bluik\b|\bkan (?:er )?niet (?:uit|weg)\b"
     r"|\bligt (?:nu )?(?:nog )?(?:in|op)\b|\bbeweegt nie|\bkreun|\bover de rand\b"
     r"|\bvoel (?:de|mijn|het) (?:baby|kindje)\b"
-    r"|\bsta(?:at|an)\b(?:\s+\w+){0,3}\s+(?:buiten|beneden|voor de deur|in de straat|bij de ingang)\b"
+    r"|\bsta(?:at|an)\b(?:\s+\w+){0,3}\s+(?:buiten|beneden|voor de deur|in de straat|bij de ingang|"
+    r"(?:bij|aan|voor) (?:het|de) (?:hek|poort|school|ingang)|in de wachtkamer)\b"
+    r"|\b(?:doodmaakt|dood te maken|vermoorden|vermoordt|niet levend|niet overleeft)\b"
     r"|\b(?:aan het|staat te|staan te) (?:bonken|roepen|schreeuwen)\b|\b(?:bonkt|bonken) op\b"
     r"|\bbadkamer\b|\bverstopt\b|\bbloedend\w*|\bkom(?:t|en)\b(?:\s+\w+){0,5}\s+(?:halen|ophalen)\b"
     r"|\bvoor (?:mijn|m'n|mn|ons|onze|haar|zijn|het|de) (?:huis|deur|raam|flat|woning)\b|\b(?:elk|ieder) moment\b"
@@ -170,8 +172,18 @@ def signals_danger_over(text: str) -> bool:
 # and the danger of tonight last; the classifier, reading the whole text, hears mostly the
 # history. Such sentences are scored on their own as well (bot/triage.py).
 _NOW_MARKER = re.compile(
-    r"\b(?:nu|net|zojuist|zonet|op dit moment|vanavond|sinds vanmiddag|sinds vanochtend|"
-    r"sinds vanavond|now)\b",
+    r"\b(?:nu|net|zojuist|zonet|op dit moment|vanavond|vannacht|vandaag|vanmiddag|straks|"
+    r"zo meteen|zometeen|over (?:een|twee|tien|vijf|\d+) (?:minuten|minuutjes|kwartier|uur)|terwijl|"
+    r"(?:staat|staan|zit|zitten|ligt|liggen) (?:nu |nog )?(?:te|aan het) \w+en|"
+    r"sinds vanmiddag|sinds vanochtend|sinds vanavond|now|tonight|today)\b",
+    re.IGNORECASE,
+)
+# A sentence about now is left out when it speaks of a pattern ("elke avond", "vaak"). Words
+# for a past moment ("gisteren", "vannacht") are not enough on their own: "gisteren zei hij dat
+# hij hem vandaag doodmaakt" and "hij zei dat ik vannacht niet levend weggaat" are about now.
+_PATTERN = re.compile(
+    r"\b(?:elke|iedere) (?:dag|avond|nacht|week|ochtend|keer)\b|\b(?:vaak|regelmatig|altijd|"
+    r"soms|al (?:jaren|maanden|weken)|often|always|every (?:day|night|evening))\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -180,11 +192,12 @@ NOW_SENTENCE_MIN_WORDS = 8
 
 
 def now_sentences(text: str) -> list:
-    """The sentences of a message of several sentences that are about now, long enough to be
-    judged alone, and neither habitual nor saying the danger is over."""
+    """The sentences of a message of several sentences that are about now (or the next minutes
+    and hours), long enough to be judged alone, and neither a pattern nor saying the danger is
+    over."""
     sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
     if len(sentences) < 2:
         return []
     return [s for s in sentences
             if len(s.split()) >= NOW_SENTENCE_MIN_WORDS and _NOW_MARKER.search(s)
-            and not signals_habitual(s) and not signals_danger_over(s)]
+            and not _PATTERN.search(s) and not signals_danger_over(s)]

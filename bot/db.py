@@ -65,6 +65,7 @@ def create_database_file(url: str) -> None:
 def create_tables(engine: Engine) -> None:
     """Our tables (never Rasa's): created when missing, left alone when present."""
     # Imported here so that importing bot.db has no side effects and no import cycle.
+    from bot import lease
     from bot.channels import replay
     from bot.console import store
     from bot.handoff import queue
@@ -72,6 +73,7 @@ def create_tables(engine: Engine) -> None:
     queue.metadata.create_all(engine)
     replay.metadata.create_all(engine)
     store.metadata.create_all(engine)
+    lease.metadata.create_all(engine)
 
 
 def can_write(engine: Engine, table: str, column: str) -> bool:

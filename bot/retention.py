@@ -1,9 +1,11 @@
 """Retention: delete conversations, tickets, reviews and audit entries once they are too old.
 
 What the bot keeps is special-category personal data, so nothing is kept longer than
-settings.yml `retention:` says. `make purge` (daily, from cron) runs `python -m bot.retention`.
+settings.yml `retention:` says. The console runs the purge by itself every
+`purge_every_minutes` (`run_purge_forever`), once across all console processes (a lease,
+bot/lease.py); `make purge` runs `python -m bot.retention` by hand.
 
-Rules (cut-offs are `now` minus the number of days in settings.yml):
+Rules (cut-offs are `now` minus the days or hours in settings.yml):
 
 * A conversation (a sender_id in Rasa's `events` table) with at least one handoff ticket is a
   transcript. It is deleted - its events, its tickets and their reviews - only when every one
@@ -30,11 +32,12 @@ Logs and output carry counts only: never a sender id, a ticket id or any text.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -44,6 +47,7 @@ from bot.console.store import audit_log, login_failures, reviews, sessions
 from bot.db import to_utc as _utc
 from bot.handoff.queue import CLOSED, tickets
 from bot.handoff.transcript import events  # Rasa's table; we read and delete its rows
+from bot.lease import try_acquire
 from bot.settings import RetentionSettings
 
 logger = logging.getLogger(__name__)
@@ -106,7 +110,7 @@ class _Cutoffs:
     def __init__(self, now: datetime, retention: RetentionSettings) -> None:
         now = _utc(now)
         self.transcript = now - timedelta(days=retention.transcript_days)
-        self.bot_only = now - timedelta(days=retention.bot_only_days)
+        self.bot_only = now - timedelta(hours=retention.bot_only_hours)
         self.audit = now - timedelta(days=retention.audit_days)
         self.sessions = now - SESSION_KEEP
 
@@ -318,7 +322,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         engine.dispose()
     rules = (f"transcripts > {retention.transcript_days} d, bot-only > "
-             f"{retention.bot_only_days} d, audit > {retention.audit_days} d")
+             f"{retention.bot_only_hours} h, audit > {retention.audit_days} d")
     if args.dry_run:
         print(f"Dry run ({rules}), nothing deleted; would delete {report.summary()}.")
     else:
@@ -328,3 +332,42 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _dutch_duration(amount: int, unit: str) -> str:
+    words = {"hours": ("uur", "uur"), "days": ("dag", "dagen")}[unit]
+    return f"{amount} {words[0] if amount == 1 else words[1]}"
+
+
+def describe_for_person(retention: RetentionSettings) -> Dict[str, str]:
+    """How long what the person wrote is kept, in words for the chat (utter_storage)."""
+    return {"bot_only": _dutch_duration(retention.bot_only_hours, "hours"),
+            "transcript": _dutch_duration(retention.transcript_days, "days")}
+
+
+PURGE_LEASE = "retention-purge"
+
+
+def purge_if_due(engine: Engine, now: datetime, retention: RetentionSettings,
+                 holder: str) -> Optional[PurgeReport]:
+    """Purge when no process has purged in the last `purge_every_minutes`; else None."""
+    period = timedelta(minutes=retention.purge_every_minutes)
+    if not try_acquire(engine, PURGE_LEASE, holder, now, period):
+        return None
+    return purge(engine, now, retention)
+
+
+async def run_purge_forever(engine: Engine, retention: RetentionSettings,
+                            clock: Callable[[], datetime], holder: str,
+                            check_every_s: float = 60.0) -> None:
+    """The console's purge: it asks for the lease every minute and purges when it gets it.
+    Runs in a thread, so the console keeps answering while the database deletes. One failed
+    round is logged (the kind of error only) and the next one tries again."""
+    while True:
+        try:
+            report = await asyncio.to_thread(purge_if_due, engine, clock(), retention, holder)
+            if report is not None:
+                logger.info("scheduled purge: deleted %s", report.summary())
+        except Exception as exc:  # noqa: BLE001 - the purge must outlive a bad round
+            logger.error("scheduled purge failed: %s", type(exc).__name__)
+        await asyncio.sleep(check_every_s)

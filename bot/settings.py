@@ -72,8 +72,9 @@ class ConsoleSettings:
 @dataclass(frozen=True)
 class RetentionSettings:
     transcript_days: int  # conversations that reached a counsellor
-    bot_only_days: int  # conversations without a handoff
+    bot_only_hours: int  # conversations without a handoff (hours: they are not kept for days)
     audit_days: int  # who read what; no message text in it
+    purge_every_minutes: int  # the console purges on its own this often (once across processes)
 
 
 @dataclass(frozen=True)
@@ -238,11 +239,12 @@ def _parse_limits(raw: Any) -> LimitSettings:
 
 def _parse_retention(raw: Any) -> RetentionSettings:
     if not isinstance(raw, dict):
-        raise SettingsError("expected a 'retention:' section (transcript_days, bot_only_days, audit_days)")
+        raise SettingsError("expected a 'retention:' section (transcript_days, bot_only_hours, audit_days, purge_every_minutes)")
     return RetentionSettings(
         transcript_days=_whole_number(raw, "transcript_days", "retention", 1, 3650),
-        bot_only_days=_whole_number(raw, "bot_only_days", "retention", 1, 3650),
+        bot_only_hours=_whole_number(raw, "bot_only_hours", "retention", 1, 87600),
         audit_days=_whole_number(raw, "audit_days", "retention", 1, 3650),
+        purge_every_minutes=_whole_number(raw, "purge_every_minutes", "retention", 1, 1440),
     )
 
 

@@ -13,7 +13,6 @@ SUMMARY_SLOTS = (
     "acute_danger",
     "children_involved",
     "concern_duration",
-    "talked_to_someone",
     "safety_can_chat",
 )
 # Longer first messages are cut for the summary line; the full text stays in the transcript.

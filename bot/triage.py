@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_union
 
 from bot.acute_cues import (ACUTE_INTENT, now_sentences, signals_acute_danger,
-                            signals_danger_over, signals_habitual)
+                            signals_all_clear, signals_danger_over, signals_habitual)
 from bot.embeddings import SentenceEmbeddings
 
 CONCERN_TYPES = (
@@ -174,8 +174,15 @@ CONCERN_INTENT = "describe_concern"
 ROLE_INTENT = "inform_role"
 ENGLISH_INTENT = "speak_english"
 FALLBACK_INTENT = "nlu_fallback"
-# DIET is unsure or thinks this is off-topic, but the triage model is confident it is a concern.
-RESCUABLE_INTENTS = frozenset({FALLBACK_INTENT, "out_of_scope"})
+# DIET is unsure, thinks this is off-topic, or hears only the doubt or the hesitant opening
+# ("misschien overdrijf ik, maar ..."), but the triage model is confident it is a concern.
+RESCUABLE_INTENTS = frozenset({FALLBACK_INTENT, "out_of_scope", "express_doubt", "vague_opening",
+                               "ask_what_to_do"})
+DANGER_OVER_INTENT = "danger_over"
+ALL_CLEAR_RESCUABLE = RESCUABLE_INTENTS | {"afraid_to_call", "continue_chat", "ask_phone_number"}
+# "Hij komt thuis, ik moet stoppen": the answer on how to leave at once carries 112 itself, so
+# an acute reading sets the slot but keeps the intent.
+MUST_STOP_INTENT = "must_stop"
 NOT_APPLICABLE = "niet_van_toepassing"
 
 
@@ -250,12 +257,21 @@ def decide(
         entities.update(_role_entities(prediction))
     if acute:
         entities["acute_danger"] = True
+    elif signals_danger_over(text):
+        # "Ze is nu bij haar moeder": also the answer to "is er nu iemand in gevaar?", so the
+        # question is not asked again (and a first message that says so skips it).
+        entities["acute_danger"] = False
     if foreign:
         # Not Dutch: the short answer in English, which starts with 112 (so also when acute;
         # the Dutch 112 text would not be understood), then 0800-2000.
         return TriageDecision(intent=ENGLISH_INTENT, entities=entities)
     if acute:
-        return TriageDecision(intent=ACUTE_INTENT, entities=entities)
+        return TriageDecision(intent=None if intent == MUST_STOP_INTENT else ACUTE_INTENT,
+                              entities=entities)
+    if (not describes and intent in ALL_CLEAR_RESCUABLE and signals_all_clear(text)):
+        # "ik heb 112 gebeld": a plain all-clear is never "I did not understand" (DIET also
+        # hears "112" and "bellen" in "ik durf 112 niet te bellen").
+        return TriageDecision(intent=DANGER_OVER_INTENT, entities=entities)
     if describes and intent != CONCERN_INTENT:
         return TriageDecision(intent=CONCERN_INTENT, entities=entities)
     return TriageDecision(intent=None, entities=entities)

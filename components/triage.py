@@ -17,7 +17,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.acute_cues import signals_all_clear
 from bot.conversation_triage import TRIAGE_KEY
-from bot.language import WORD_PATTERN, detect_language
+from bot.language import WORD_PATTERN, detect_language, reply_language, surely_other_language
 from bot.privacy import install_log_redaction
 from bot.triage import (
     ACUTE_INTENT,
@@ -153,7 +153,8 @@ class TriageExtractor(GraphComponent):
         parsed_intent = message.get(INTENT) or {}
         intent = parsed_intent.get(INTENT_NAME_KEY) or ""
         prediction = self._model.predict([text])[0]
-        foreign = detect_language(text, self._dutch_words) != "nl"
+        foreign = (detect_language(text, self._dutch_words) != "nl"
+                   or surely_other_language(text))
         decision = decide(intent, text, prediction, foreign, self._thresholds,
                           intent_confidence=parsed_intent.get("confidence") or 0.0)
         if decision.intent:
@@ -161,8 +162,11 @@ class TriageExtractor(GraphComponent):
                           else prediction.concern_confidence)
             message.set(INTENT, {INTENT_NAME_KEY: decision.intent, "confidence": confidence},
                         add_to_output=True)
+        found = dict(decision.entities)
+        if foreign:  # the short answer in the person's language (domain.yml utter_english)
+            found["reply_language"] = reply_language(text)
         entities = list(message.get(ENTITIES) or [])
-        for name, value in decision.entities.items():
+        for name, value in found.items():
             entities.append({"entity": name, "value": value, "start": 0, "end": len(text),
                              "extractor": EXTRACTOR_NAME,
                              "confidence_entity": _confidence(name, prediction)})

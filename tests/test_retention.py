@@ -25,13 +25,16 @@ from bot.console.store import audit_log, reviews, sessions
 from bot.db import create_engine, create_tables
 from bot.handoff.queue import CLAIMED, CLOSED, WAITING, HandoffQueue, tickets
 from bot import retention
-from bot.retention import PurgeReport, purge
-from bot.settings import DEFAULT_SETTINGS_PATH, RetentionSettings
+from bot.lease import try_acquire
+from bot.retention import PurgeReport, purge, purge_if_due, run_purge_forever
+from bot.settings import DEFAULT_SETTINGS_PATH, RetentionSettings, load_settings
 from tests.tracker_helpers import tracker_store  # Rasa's real SQLTrackerStore
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=timezone.utc)
-DEFAULTS = RetentionSettings(transcript_days=90, bot_only_days=7, audit_days=365)
+# A week for bot-only conversations here (settings.yml says 2 hours): the day-scale cases below.
+DEFAULTS = RetentionSettings(transcript_days=90, bot_only_hours=7 * 24, audit_days=365,
+                             purge_every_minutes=15)
 SUMMARY = {"concern_type": "huiselijk_geweld", "acute_danger": False, "children_involved": "nee"}
 MARKER = "zonnebloemveld7391"  # a word that occurs nowhere else
 
@@ -137,7 +140,7 @@ def run(db: Db, retention: RetentionSettings = DEFAULTS, **kwargs) -> PurgeRepor
 
 # --- conversations with the bot only ---------------------------------------------------------
 
-def test_bot_only_conversation_deleted_after_bot_only_days(db):
+def test_bot_only_conversation_deleted_after_bot_only_hours(db):
     db.chat("oud", (days_ago(10), "Mijn buurman schreeuwt elke nacht."))
     db.chat("recent", (days_ago(3), "Ik maak me zorgen om mijn zus."))
     # Started long ago, but the person came back two days ago: the last event counts.
@@ -180,7 +183,7 @@ def test_transcript_within_transcript_days_kept(db):
 
 
 def test_transcript_is_not_a_bot_only_conversation(db):
-    # 10 days old: past bot_only_days, but it reached a counsellor, so transcript_days apply.
+    # 10 days old: past bot_only_hours, but it reached a counsellor, so transcript_days apply.
     db.chat("overgedragen", (days_ago(10), "Ik wil met iemand praten."))
     db.ticket("overgedragen", days_ago(10), CLOSED)
     before = db.table_counts()
@@ -312,7 +315,8 @@ def test_settings_values_are_respected(db):
     assert (with_defaults.conversations_deleted, with_defaults.tickets_deleted,
             with_defaults.audit_entries_deleted) == (2, 1, 1)  # bot-10d, transcript-120d
 
-    strict = RetentionSettings(transcript_days=30, bot_only_days=1, audit_days=30)
+    strict = RetentionSettings(transcript_days=30, bot_only_hours=24, audit_days=30,
+                               purge_every_minutes=15)
     report = run(db, strict)
 
     assert (report.conversations_deleted, report.tickets_deleted, report.reviews_deleted,
@@ -449,7 +453,8 @@ def test_a_plain_delete_would_leave_the_text_in_the_file(tmp_path):
 
 def cli(args: Sequence[str], env_extra: dict, tmp_path: Path) -> subprocess.CompletedProcess:
     settings = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text(encoding="utf-8"))
-    settings["retention"] = {"transcript_days": 90, "bot_only_days": 7, "audit_days": 365}
+    settings["retention"] = {"transcript_days": 90, "bot_only_hours": 7 * 24, "audit_days": 365,
+                             "purge_every_minutes": 15}
     settings_path = tmp_path / "settings.yml"
     settings_path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
     env = {**os.environ, "VT_SETTINGS": str(settings_path), "VT_FAKE_NOW": NOW.isoformat(),
@@ -503,3 +508,56 @@ def test_import_has_no_side_effects(tmp_path):
              "VT_DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}"})
     assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the purge the console runs by itself, once across processes ------------------------------
+
+def hours_ago(hours: float) -> datetime:
+    return NOW - timedelta(hours=hours)
+
+
+def test_default_keeps_a_bot_only_conversation_hours_not_days(db):
+    db.chat("drie-uur", (hours_ago(3), "Ik maak me zorgen om mijn zus."))
+    db.chat("net", (hours_ago(0.5), "Mijn buurman schreeuwt."))
+    report = run(db, load_settings(DEFAULT_SETTINGS_PATH).retention)
+    assert db.events("drie-uur") == 0 and db.events("net") > 0
+    assert report.conversations_deleted == 1
+
+
+def test_the_purge_runs_once_per_period_however_many_processes_ask(db):
+    db.chat("oud", (days_ago(10), "Mijn buurman schreeuwt elke nacht."))
+    first = purge_if_due(db.engine, NOW, DEFAULTS, "console-a")
+    second = purge_if_due(db.engine, NOW + timedelta(minutes=1), DEFAULTS, "console-b")
+    again = purge_if_due(db.engine, NOW + timedelta(minutes=2), DEFAULTS, "console-a")
+    assert first is not None and first.conversations_deleted == 1
+    assert second is None and again is None  # the lease holds for purge_every_minutes
+    # The period is over (or its holder died): the next process that asks takes over.
+    later = purge_if_due(db.engine, NOW + timedelta(minutes=16), DEFAULTS, "console-b")
+    assert later is not None
+
+
+def test_two_processes_asking_at_the_same_moment_get_one_lease(database_url):
+    engine = create_engine(database_url)
+    create_tables(engine)
+    try:
+        won = [try_acquire(engine, "test-lease", holder, NOW, timedelta(minutes=5))
+               for holder in ("a", "b", "c")]
+        assert won == [True, False, False]
+    finally:
+        engine.dispose()
+
+
+def test_run_purge_forever_purges_while_running(db):
+    db.chat("oud", (days_ago(10), "Mijn buurman schreeuwt elke nacht."))
+
+    async def run_briefly() -> None:
+        task = asyncio.create_task(run_purge_forever(db.engine, DEFAULTS, lambda: NOW, "console",
+                                                     check_every_s=0.05))
+        for _ in range(200):
+            if db.events("oud") == 0:
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+
+    asyncio.run(run_briefly())
+    assert db.events("oud") == 0

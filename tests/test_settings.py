@@ -277,7 +277,8 @@ def test_real_console_and_retention_settings():
     assert (console.session_idle_minutes, console.session_max_hours) == (60, 12)
     assert (console.lockout_after_failures, console.lockout_minutes) == (5, 15)
     assert console.secure_cookies is True
-    assert (retention.transcript_days, retention.bot_only_days, retention.audit_days) == (90, 7, 365)
+    assert (retention.transcript_days, retention.bot_only_hours, retention.audit_days,
+            retention.purge_every_minutes) == (90, 2, 365, 15)
 
 
 @pytest.mark.parametrize("old, new, expected", [
@@ -287,7 +288,8 @@ def test_real_console_and_retention_settings():
     ("lockout_after_failures: 5", "lockout_after_failures: 0", "lockout_after_failures"),
     ("console:\n", "consol:\n", "console"),
     ("transcript_days: 90", "transcript_days: -1", "transcript_days"),
-    ("bot_only_days: 7", "bot_only_days: zeven", "bot_only_days"),
+    ("bot_only_hours: 2", "bot_only_hours: twee", "bot_only_hours"),
+    ("purge_every_minutes: 15", "purge_every_minutes: 0", "purge_every_minutes"),
     ("retention:\n", "retentie:\n", "retention"),
 ])
 def test_bad_console_and_retention_settings_are_refused(write, old, new, expected):

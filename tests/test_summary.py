@@ -36,13 +36,13 @@ def test_acute_is_true_from_the_slot_or_any_acute_turn():
 def test_summary_has_every_field_the_counsellor_needs():
     slots = {"concern_type": "ouderenmishandeling", "reporter_role": "omstander",
              "acute_danger": False, "children_involved": "nee", "concern_duration": "al maanden",
-             "talked_to_someone": "ja", "safety_can_chat": "niet_van_toepassing", "other": "x"}
+             "safety_can_chat": "niet_van_toepassing", "other": "x"}
     events = [user_event("mijn oom neemt opa's geld af", "describe_concern")]
     summary = build_summary(slots, events, NOW, "socketio")
     assert summary == {
         "concern_type": "ouderenmishandeling", "reporter_role": "omstander",
         "acute_danger": False, "children_involved": "nee", "concern_duration": "al maanden",
-        "talked_to_someone": "ja", "safety_can_chat": "niet_van_toepassing",
+        "safety_can_chat": "niet_van_toepassing",
         "first_message": "mijn oom neemt opa's geld af",
         "time": "2026-11-30T10:00:00+01:00", "channel": "socketio",
     }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from bot.acute_cues import (now_sentences, signals_acute_danger, signals_all_clear,
                             signals_danger_over, signals_habitual)
-from bot.language import detect_language, is_english
+from bot.language import REPLY_LANGUAGES, detect_language, is_english, reply_language
 from bot.triage import (
     NO_CONCERN,
     TriageExample,
@@ -17,6 +20,8 @@ from bot.triage import (
     find_duration,
     mentions_children,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def prediction(concern="partnergeweld", concern_conf=0.9, role="omstander", role_conf=0.9,
@@ -313,3 +318,69 @@ def test_a_message_in_another_language_never_falls_back():
     decision = decide("describe_concern", "mój mąż mnie bije, pomóż mi",
                       prediction(concern=NO_CONCERN), True, intent_confidence=0.7)
     assert decision.intent == "speak_english"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("kocam beni dövüyor, yardım edin lütfen", "tr"),
+    ("mój mąż mnie bije, pomóż mi", "pl"),
+    ("чоловік б'є мене, допоможіть", "uk"),
+    ("زوجي يضربني ساعدوني", "ar"),
+    ("شوهرم مرا کتک می زند", "ar"),  # Persian: the shared Arabic-and-Persian answer
+    ("soțul meu mă bate zilnic", "ro"),
+    ("ninkaygu wuu i garaacaa", "en"),  # Somali: no answer of its own, so English
+    ("my husband hits me every day", "en"),
+])
+def test_the_short_answer_is_in_the_language_of_the_message(text, expected):
+    assert reply_language(text) == expected
+
+
+def test_the_reply_languages_all_have_an_answer_in_the_domain():
+    answers = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]["utter_english"]
+    conditioned = {c["value"] for answer in answers for c in answer.get("condition", [])}
+    assert conditioned == set(REPLY_LANGUAGES) - {"en"}
+    assert all("112" in answer["text"] and "0800-2000" in answer["text"] for answer in answers)
+
+
+def test_having_to_stop_keeps_its_intent_when_it_is_also_acute():
+    # "Hij komt nu thuis, ik moet stoppen": the leave-at-once answer carries 112 itself.
+    decision = decide("must_stop", "hij komt nu thuis, ik moet stoppen", prediction(acute=0.9), False)
+    assert decision.intent is None and decision.entities["acute_danger"] is True
+
+
+def test_a_doubt_that_tells_a_concern_is_read_as_the_concern():
+    decision = decide("express_doubt", "misschien overdrijf ik, maar mijn buurman slaat zijn kinderen",
+                      prediction(concern_conf=0.8), False)
+    assert decision.intent == "describe_concern"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Hij zit nu in de woonkamer met een mes op tafel en zei dat ik het huis vannacht niet levend verlaat.",
+    "Gisteren zei zijn vader dat hij hem vandaag doodmaakt als hij weer een brief van school meeneemt.",
+    "Terwijl ze bij mij in de spreekkamer zit, staat haar partner in de wachtkamer te schreeuwen.",
+])
+def test_a_sentence_about_tonight_or_today_is_judged_on_its_own(sentence):
+    text = "Ik woon al zes jaar samen met mijn man. In het begin was hij lief. " + sentence
+    assert now_sentences(text) == [sentence]
+
+
+def test_a_sentence_about_a_pattern_is_not_judged_as_now():
+    text = "Ik woon al zes jaar met hem samen. Hij slaat me elke avond als hij nu en dan gedronken heeft."
+    assert now_sentences(text) == []
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "afraid_to_call"])
+def test_a_plain_all_clear_is_never_a_misunderstanding(intent):
+    decision = decide(intent, "ik heb 112 gebeld", prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "danger_over"
+
+
+def test_saying_the_danger_is_over_answers_the_danger_question():
+    decision = decide("describe_concern", "ze zit nu bij mij en hij is weg",
+                      prediction(acute=0.1), False)
+    assert decision.entities["acute_danger"] is False
+
+
+def test_a_message_that_asks_what_to_do_and_tells_a_concern_is_the_concern():
+    decision = decide("ask_what_to_do", "wat moet ik doen, mijn buurman slaat zijn vrouw",
+                      prediction(concern_conf=0.8), False)
+    assert decision.intent == "describe_concern"

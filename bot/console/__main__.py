@@ -44,7 +44,8 @@ def build_console(settings: Settings) -> Console:
         timezone=settings.chat.timezone, clock=clock, secure_cookies=cfg.secure_cookies,
         templates=templates(), login_key=shared_key(engine, CSRF_KEY_NAME),
         login_guard=LoginGuard(cfg.login_failures_per_source_per_minute,
-                               cfg.login_failures_per_minute))
+                               cfg.login_failures_per_minute),
+        retention=settings.retention)
 
 
 def main() -> None:

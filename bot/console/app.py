@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -30,7 +32,9 @@ from bot.console.records import AuditLog, Reviews
 from bot.db import create_tables
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.service import HandoffService
+from bot.retention import run_purge_forever
 from bot.schedule import ChatSchedule
+from bot.settings import RetentionSettings
 from bot.web_safety import add_static_folder, refuse_unstorable
 
 logger = logging.getLogger(__name__)
@@ -67,6 +71,8 @@ class Console:
     templates: Environment
     login_key: bytes  # signs the login form's CSRF token (shared through the database)
     login_guard: LoginGuard
+    # With the worker, the console also purges what settings.yml `retention:` no longer allows.
+    retention: Optional[RetentionSettings] = None
 
 
 def templates() -> Environment:
@@ -117,6 +123,10 @@ def create_app(console: Console, name: str = "vt_console", run_worker: bool = Tr
         @app.after_server_start
         async def start_worker(app: Sanic, loop: Any) -> None:
             app.add_task(run_worker_forever(console.service))
+            if console.retention is not None:
+                holder = f"{socket.gethostname()}:{os.getpid()}"
+                app.add_task(run_purge_forever(console.service.engine, console.retention,
+                                               console.clock, holder))
 
         @app.before_server_stop
         async def close_client(app: Sanic, loop: Any) -> None:

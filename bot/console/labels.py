@@ -76,7 +76,6 @@ def summary_lines(summary: Mapping[str, Any]) -> List[Tuple[str, str]]:
         ("Wie schrijft", ROLE.get(role, role or "onbekend")),
         ("Kinderen betrokken", _answer(summary.get("children_involved"))),
         ("Hoe lang al", _answer(summary.get("concern_duration"))),
-        ("Met iemand over gepraat", _answer(summary.get("talked_to_someone"))),
         ("Veilig om te chatten", _answer(summary.get("safety_can_chat"))),
         ("Eerste bericht", summary.get("first_message") or ""),
     ]

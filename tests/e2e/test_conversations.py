@@ -31,8 +31,7 @@ def test_bystander_staffed_full_conversation_ends_in_handoff(staffed, base_url, 
     assert "veilig chatten" not in texts(reply)  # only victims are asked that
     assert "kinderen" in texts(reply)
     reply = chat.say("ja, er wonen twee kleine kinderen")
-    assert "met iemand over gepraat" in texts(reply)  # "how long" was in the first message
-    reply = chat.say("nee nog niet")
+    # Advice and the offer at the third message (how long: "elke avond" in the first one).
     assert "Wat je nu kunt doen" in texts(reply) and "0800-2000" in texts(reply)
     assert "medewerker" in texts(reply)  # staffed: offers a counsellor
     reply = chat.say("ja graag")
@@ -45,7 +44,6 @@ def test_bystander_staffed_full_conversation_ends_in_handoff(staffed, base_url, 
     assert summary["acute_danger"] is False
     assert summary["children_involved"] == "ja"
     assert summary["concern_duration"] == "elke avond"
-    assert summary["talked_to_someone"] == "nee"
     assert summary["first_message"] == BYSTANDER_FIRST
     assert summary["time"].startswith("2026-11-30T10:00")
     # The summary is for the counsellor only: nothing of it is sent to the person's device.
@@ -68,6 +66,7 @@ def test_acute_first_message_gets_112_first(staffed, base_url):
     chat = Chat(base_url)
     reply = chat.say("help hij slaat haar nu met een stoel, ze gilt")
     assert "112" in (reply[0].get("text") or "")  # the very first thing said
+    assert "medewerker" not in texts(reply)  # 112 alone: the chat must not compete with the call
     slots = chat.slots()
     assert slots["acute_danger"] is True
     assert slots["concern_type"] is not None
@@ -78,6 +77,7 @@ def test_yes_to_danger_question_gets_112_next(staffed, base_url):
     chat.say("ik maak me zorgen om mijn zus, haar vriend controleert alles")
     reply = chat.say("ja")
     assert "112" in (reply[0].get("text") or "")
+    assert "medewerker" not in texts(reply)
     assert chat.slots()["acute_danger"] is True
 
 
@@ -134,10 +134,23 @@ def test_english_message_gets_english_answer_with_numbers(staffed, base_url):
     assert "Call" in texts(reply)
 
 
-@pytest.mark.parametrize("text", ["kocam beni dövüyor, yardım edin lütfen", "mój mąż mnie bije, pomóż mi"])
-def test_other_languages_get_the_numbers_in_english(staffed, base_url, text):
-    reply = Chat(base_url).say(text)
-    assert "112" in texts(reply) and "0800-2000" in texts(reply) and "Call" in texts(reply)
+@pytest.mark.parametrize("text, word", [
+    ("kocam beni dövüyor, yardım edin lütfen", "arayın"),  # Turkish
+    ("mój mąż mnie bije, pomóż mi", "Zadzwoń"),  # Polish
+    ("мій чоловік мене б'є, допоможіть", "телефонуйте"),  # Ukrainian
+    ("زوجي يضربني كل يوم ساعدوني", "اتصل"),  # Arabic
+    ("ninkaygu wuu i garaacaa maalin kasta", "Call"),  # Somali: no translation, English
+])
+def test_other_languages_get_the_numbers_in_their_language(staffed, base_url, text, word):
+    chat = Chat(base_url)
+    reply = chat.say(text)
+    assert "112" in texts(reply) and "0800-2000" in texts(reply) and word in texts(reply)
+    assert reply[0]["text"].find("112") < 120  # 112 comes first
+
+
+def test_broken_dutch_stays_dutch(staffed, base_url):
+    reply = Chat(base_url).say("mijn man hij slaan mij elke dag, ik bang")
+    assert "Dank je dat je dit vertelt" in texts(reply)
 
 
 def test_two_misunderstandings_offer_a_person_when_staffed(staffed, base_url):
@@ -145,7 +158,8 @@ def test_two_misunderstandings_offer_a_person_when_staffed(staffed, base_url):
     first = chat.say("qwpoe zxmnv")
     assert "andere manier" in texts(first)
     second = chat.say("wat is de hoofdstad van peru")  # off-topic counts as not understood
-    assert "0800-2000" in texts(second) and "medewerker" in texts(second)
+    # Staffed: a counsellor in this chat (the website's bar and the closed text carry 0800-2000).
+    assert "medewerker" in texts(second) and "112" in texts(second)
 
 
 def test_two_misunderstandings_give_the_phone_when_closed(closed, base_url):
@@ -194,10 +208,12 @@ def test_a_later_message_does_not_overwrite_what_the_first_established(staffed, 
     chat.say("mijn man slaat me als hij gedronken heeft")
     assert chat.slots()["concern_type"] == "partnergeweld"
     chat.say("nee")
-    chat.say("hij komt nu thuis, ik moet stoppen")
+    reply = chat.say("hij komt nu thuis, ik moet stoppen")
     slots = chat.slots()
     assert (slots["concern_type"], slots["reporter_role"]) == ("partnergeweld", "slachtoffer")
-    assert slots["acute_danger"] is True  # danger now can be set at any turn
+    # She is told how to leave at once, with 112, and offered nothing (docs/dialogue.md).
+    assert "terugkomen" in texts(reply) and "112" in texts(reply)
+    assert "Wil je verder praten met een medewerker" not in texts(reply)
 
 
 def test_a_vague_start_is_refined_by_what_follows(staffed, base_url):

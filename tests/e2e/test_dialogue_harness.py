@@ -354,7 +354,8 @@ def test_the_command_refuses_a_broken_file_and_an_unknown_id(tmp_path, capsys):
 
 # --- against the real servers --------------------------------------------------------------
 
-FALLBACK_RESPONSES = {"utter_not_understood", "utter_misunderstood_twice", "utter_default"}
+FALLBACK_RESPONSES = {"utter_not_understood", "utter_not_understood_question",
+                      "utter_misunderstood_twice", "utter_default"}
 SIGNPOST_RESPONSES = {"staffed": "utter_offer_handoff", "closed": "utter_chat_closed"}
 
 

@@ -77,7 +77,7 @@ def test_action_server_down_still_gives_112_and_0800(rasa_server, base_url):
     chat = Chat(base_url)
     reply = chat.say("ik denk dat mijn buurvrouw door haar man geslagen wordt")
     assert "in gevaar" in texts(reply)
-    for answer in ["nee", "nee", "al een paar maanden", "nee"]:
+    for answer in ["nee", "nee"]:  # danger now, children: then the advice
         reply = chat.say(answer)
     assert "0800-2000" in texts(reply) and "112" in texts(reply)
     assert "0800-2000" in texts(Chat(base_url).say("wanneer is de chat open?"))

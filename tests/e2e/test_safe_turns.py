@@ -1,0 +1,170 @@
+"""Safe turns and a bot that listens (issue: a conversation a counsellor would recognise).
+
+Whole conversations over HTTP against the real Rasa server and action server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.retention import describe_for_person
+from bot.settings import load_settings
+from tests.e2e.servers import Chat, handed_off, relaxed_settings, texts
+from tests.e2e.socket_chat import SocketChat
+
+pytestmark = pytest.mark.e2e
+
+DANGER_QUESTION = "Is er op dit moment iemand in gevaar?"
+
+
+def offers_a_counsellor(reply) -> bool:
+    return "Wil je verder praten met een medewerker" in texts(reply)
+
+
+def test_after_112_nothing_is_offered_until_the_person_is_safe(staffed, base_url):
+    chat = Chat(base_url)
+    reply = chat.say("mijn vriend slaat me nu, hij is helemaal door het lint")
+    assert "112" in texts(reply) and not offers_a_counsellor(reply)
+    reply = chat.say("oké")
+    assert "112" in texts(reply) and "veilig" in texts(reply) and not offers_a_counsellor(reply)
+    reply = chat.say("ik wil met iemand praten")
+    assert not offers_a_counsellor(reply)  # 112 first, still
+    reply = chat.say("ik heb 112 gebeld, de politie is er nu")
+    assert chat.slots()["acute_danger"] is False
+    assert "veiliger" in texts(reply)
+    assert "Sorry" not in texts(reply) and "Bel dan meteen 112" not in texts(reply)
+    # The conversation goes on where it was: she is asked whether she can chat safely.
+    assert "veilig chatten" in texts(reply)
+    reply = chat.say("ja")
+    reply = chat.say("nee") if "kinderen" in texts(reply) else reply
+    assert "Wat je nu kunt doen" in texts(reply) and offers_a_counsellor(reply)
+
+
+def test_a_victim_who_cannot_chat_safely_is_told_how_to_leave(staffed, base_url):
+    chat = Chat(base_url)
+    chat.say("mijn man slaat me als hij gedronken heeft")
+    reply = chat.say("nee")
+    assert "veilig chatten" in texts(reply)
+    reply = chat.say("nee")
+    assert "terugkomen" in texts(reply) and "112" in texts(reply)
+    assert "kinderen" not in texts(reply) and not offers_a_counsellor(reply)
+    assert not (chat.tracker().get("active_loop") or {}).get("name")
+    assert chat.slots()["safety_can_chat"] == "nee"
+
+
+def test_having_to_stop_ends_the_questions_without_an_offer(staffed, base_url):
+    chat = Chat(base_url)
+    chat.say("mijn vriend controleert mijn telefoon en scheldt me steeds uit")
+    reply = chat.say("ik moet stoppen, hij komt eraan")
+    assert "terugkomen" in texts(reply) and "112" in texts(reply)
+    assert not offers_a_counsellor(reply) and DANGER_QUESTION not in texts(reply)
+
+
+def test_the_website_is_told_about_snel_weg(staffed, base_url):
+    # The channel decides the words: on the website the Snel weg button and Esc.
+    async def run() -> str:
+        person = SocketChat(base_url)
+        await person.connect()
+        try:
+            return await person.say_and_wait("ik moet stoppen", lambda text: "terugkomen" in text)
+        finally:
+            await person.disconnect()
+
+    said = asyncio.run(run())
+    assert "Snel weg" in said and "Esc" in said and "112" in said
+
+
+def test_a_question_is_asked_again_briefly(staffed, base_url):
+    chat = Chat(base_url)
+    first = chat.say("mijn buurjongen van acht loopt altijd in vieze kleren en heeft honger")
+    assert DANGER_QUESTION in texts(first)
+    reply = chat.say("kan ik anoniem blijven?")
+    assert "anoniem" in texts(reply)
+    assert reply[-1]["text"] == DANGER_QUESTION  # the question again, without a preamble
+
+
+def test_two_misunderstandings_during_the_questions_offer_a_person(staffed, base_url):
+    chat = Chat(base_url)
+    chat.say("mijn buurvrouw wordt volgens mij door haar zoon geslagen")
+    first = chat.say("qwpoe zxmnv")
+    assert "begreep ik niet" in texts(first) and DANGER_QUESTION in texts(first)
+    second = chat.say("lkjhg asdfg")
+    assert offers_a_counsellor(second) and "112" in texts(second)
+
+
+def test_asking_for_a_person_in_the_first_message_gets_the_offer(staffed, base_url):
+    reply = Chat(base_url).say("kan ik met een van jullie praten? het gaat om mijn zus")
+    assert offers_a_counsellor(reply)
+
+
+def test_a_vague_opening_is_invited_to_tell_more(staffed, base_url):
+    reply = Chat(base_url).say("ik wil iets vragen over mijn buurvrouw")
+    assert "Vertel gerust" in texts(reply) and "Sorry" not in texts(reply)
+
+
+@pytest.mark.parametrize("text", ["misschien overdrijf ik", "is dit wel ernstig genoeg?",
+                                  "moet ik bewijs hebben?"])
+def test_doubt_is_answered_with_reassurance(staffed, base_url, text):
+    chat = Chat(base_url)
+    reply = chat.say(text)
+    assert "bewijs" in texts(reply) and "geen melding" in texts(reply)
+    assert chat.slots()["reporter_role"] != "pleger"
+
+
+def test_afraid_to_call_when_closed_gets_the_opening_not_the_number(closed, base_url):
+    reply = Chat(base_url).say("ik durf niet te bellen")
+    assert "typen" in texts(reply) and "weer open" in texts(reply)
+    assert "0800-2000" not in texts(reply)
+
+
+def test_afraid_to_call_when_staffed_gets_a_counsellor_here(staffed, base_url):
+    assert offers_a_counsellor(Chat(base_url).say("ik durf niet te bellen"))
+
+
+def test_what_is_stored_comes_from_settings(staffed, base_url):
+    # The settings file the action server in these tests reads (VT_SETTINGS).
+    words = describe_for_person(load_settings(relaxed_settings()).retention)
+    reply = Chat(base_url).say("wordt dit gesprek opgeslagen?")
+    assert words["bot_only"] in texts(reply) and words["transcript"] in texts(reply)
+
+
+def test_device_safety_is_understood(staffed, base_url):
+    reply = Chat(base_url).say("kan hij zien dat ik hier chat?")
+    assert "privévenster" in texts(reply) or "Snel weg" in texts(reply)
+
+
+def test_short_replies_after_the_signposting(closed, base_url):
+    chat = Chat(base_url)
+    chat.say("qwpoe zxmnv")
+    assert "weer open" in texts(chat.say("lkjhg asdfg"))
+    reply = chat.say("oké")
+    assert "Sorry" not in texts(reply) and "Wil je nog iets vragen" in texts(reply)
+    assert "Dag" in texts(chat.say("nee"))
+
+
+def test_an_aunt_is_a_bystander(staffed, base_url):
+    chat = Chat(base_url)
+    chat.say("er wordt een kind mishandeld")
+    reply = chat.say("nee")
+    if "Gaat het om jezelf" in texts(reply):
+        chat.say("ik ben haar tante")
+    assert chat.slots()["reporter_role"] == "omstander"
+
+
+@pytest.mark.parametrize("first, answers", [
+    ("mijn man slaat me als hij gedronken heeft", ["nee", "ja", "nee"]),  # victim
+    ("ik hoor elke avond gegil bij de buren", ["nee", "nee"]),  # bystander
+    ("ik ben leerkracht en een leerling heeft steeds blauwe plekken", ["nee", "nee"]),
+    ("ik ben bang dat ik mijn vrouw iets aandoe als ik boos word", ["nee", "nee"]),  # pleger
+])
+def test_advice_and_the_offer_within_four_messages(staffed, base_url, first, answers):
+    chat = Chat(base_url)
+    reply = chat.say(first)
+    for answer in answers:
+        if offers_a_counsellor(reply):
+            break
+        reply = chat.say(answer)
+    assert offers_a_counsellor(reply), chat.replies
+    assert len(chat.replies) <= 4
+    assert not handed_off(reply)
