@@ -50,8 +50,7 @@ REVIEW_NOTE = "Nagelezen: goed doorverwezen, kinderen besproken."
 
 # The person's way to a counsellor: each message and a word the bot's answer must contain.
 TO_HANDOFF = [(BYSTANDER_FIRST, "in gevaar"), ("nee", "kinderen"),
-              ("ja, er wonen twee kleine kinderen", "gepraat"),
-              ("nee nog niet", "medewerker"), ("ja graag", "wachtrij")]
+              ("ja, er wonen twee kleine kinderen", "medewerker"), ("ja graag", "wachtrij")]
 
 
 # --- the stack -------------------------------------------------------------------------------

@@ -138,8 +138,7 @@ def reach_handoff(page: Page) -> None:
     """From the first message to the queue, with the buttons only."""
     tell_story(page)
     answer(page, "Nee, nu niet", "kinderen")
-    answer(page, "Ja", "gepraat")
-    answer(page, "Nee, nog niet", "medewerker")
+    answer(page, "Ja", "medewerker")
     answer(page, "Ja, graag", "wachtrij")
     expect(page.locator(STATE)).to_contain_text("nummer 1", timeout=LIVE_TIMEOUT_MS)
 

@@ -98,8 +98,7 @@ async def reach_handoff(person: SocketChat) -> None:
     """A bystander tells their story, answers the safety questions and accepts a counsellor."""
     await person.say_and_wait(BYSTANDER_FIRST, lambda t: "in gevaar" in t)
     await person.say_and_wait("nee", lambda t: "kinderen" in t)
-    await person.say_and_wait("ja, er wonen twee kleine kinderen", lambda t: "gepraat" in t)
-    await person.say_and_wait("nee nog niet", lambda t: "medewerker" in t)
+    await person.say_and_wait("ja, er wonen twee kleine kinderen", lambda t: "medewerker" in t)
     await person.say_and_wait("ja graag", lambda t: "wachtrij" in t)
 
 
