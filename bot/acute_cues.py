@@ -105,7 +105,17 @@ _ALL_CLEAR = re.compile(
     r"vriendin|vriend|oma|opa|tante|oom|buurvrouw|buurman))\b"
     r"|\b(?:ik heb|we hebben|heb)\s+(?:net\s+|al\s+)?(?:112|de politie|politie) gebeld\b"
     r"|\b(?:de )?politie is\s+(?:er|hier|geweest|gekomen)\b"
-    r"|\b(?:the )?police (?:are|is) here\b|\bi called 112\b|\bit'?s (?:calm|quiet|over) now\b",
+    r"|\b(?:the )?police (?:are|is) here\b|\bi called 112\b|\bit'?s (?:calm|quiet|over) now\b"
+    # Nothing is happening now, said in so many words ("nu gebeurt er niks", "er speelt op dit
+    # moment niks", "op dit moment is het redelijk rustig").
+    r"|\b(?:nu|op dit moment|momenteel)\s+(?:is|gebeurt|speelt)\s+er\s+(?:nog\s+)?(?:niks|niets)\b"
+    r"|\ber\s+(?:is|gebeurt|speelt|wordt)\s+(?:nu|op dit moment|momenteel)\s+(?:nog\s+)?(?:niks|niets)\b"
+    r"|\b(?:nu|op dit moment|momenteel)\s+is\s+het\s+(?:redelijk|wel|gewoon|best)\s+rustig\b"
+    r"|\bis er (?:nu |op dit moment )?(?:nog )?(?:niks|niets) aan de hand\b"
+    # The other one is not there; broken Dutch and English ("man weg nu", "I am ok").
+    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?niet (?:thuis|hier)\b"
+    r"|\b(?:man|vader|papa|vriend|partner) (?:nu )?weg\b|\bi(?:'m| am) (?:ok|okay|safe)\b"
+    r"|\bcalled the police\b",
     re.IGNORECASE,
 )
 
@@ -124,6 +134,8 @@ _OVER_RIGHT_AFTER = re.compile(
     r"|\bik ben\s+(?:nu\s+)?bij (?:het centrum seksueel geweld|de politie|de huisarts|de huisartsenpost|de opvang)\b"
     r"|\bik ben\s+(?:nu\s+)?(?:weggereden|weggegaan|weggelopen)\b"
     r"|\b(?:hij|zij|ze) slaapt (?:vannacht|vanavond) (?:bij|ergens)\b"
+    # asleep: over for a first message, but in a conversation the other one is still there
+    r"|\b(?:hij|zij|ze) slaapt\b(?!\s+niet)"
     r"|\b(?:ze|zij) zijn\s+(?:nu\s+)?(?:weggereden|weggelopen|vertrokken)\b"
     r"|\bdat (?:hij|zij|ze) weg is\b|\bhet lijkt\s+(?:nu\s+)?(?:weer\s+)?rustig\b"
     r"|\b(?:hij|zij|ze) weet niet waar ik ben\b"

@@ -49,7 +49,9 @@ def _key(text: str) -> str:
 def embed_many(texts: Sequence[str]) -> np.ndarray:
     """The embeddings of `texts` (L2-normalised; zeros for very short messages)."""
     wanted = [_key(t) for t in texts if len(t.split()) >= MIN_WORDS]
-    missing = list(dict.fromkeys(k for k in wanted if k not in _CACHE))
+    # Longest first: the engine embeds a batch's texts in parallel, one per core, so texts of
+    # like length keep both cores busy to the end of each batch.
+    missing = sorted(dict.fromkeys(k for k in wanted if k not in _CACHE), key=len, reverse=True)
     for start in range(0, len(missing), BATCH):
         batch = missing[start:start + BATCH]
         for key, vector in zip(batch, _model().passage(batch)):

@@ -142,7 +142,9 @@ def _by_label(labels: Sequence[Any], probabilities: Sequence[float]) -> Dict[str
 _CHILD_WORDS = re.compile(
     r"\b(kind|kinderen|kindje|kindjes|kids|zoon|zoontje|dochter|dochtertje|baby|babytje|"
     r"peuter|kleuter|tiener|jongetje|meisje|meisjes|leerling|leerlingen|child|children|"
-    r"son|daughter|toddler)\b",
+    r"son|daughter|toddler|broertje|broertjes|zusje|zusjes)\b"
+    # the writer is a child: "ik ben 14", "ik ben pas 12 jaar" (not "ik ben 15 jaar getrouwd")
+    r"|\bik ben (?:pas |nog maar )?(?:[6-9]|1[0-7])\b(?! jaar (?:getrouwd|samen|bij))",
     re.IGNORECASE,
 )
 _DURATION = re.compile(
@@ -183,6 +185,25 @@ ALL_CLEAR_RESCUABLE = RESCUABLE_INTENTS | {"afraid_to_call", "continue_chat", "a
 # "Hij komt thuis, ik moet stoppen": the answer on how to leave at once carries 112 itself, so
 # an acute reading sets the slot but keeps the intent.
 MUST_STOP_INTENT = "must_stop"
+# A question the bot cannot place, from someone who came here with a worry ("wat is de
+# volgende stap voor mij?", "moet ik douchen?", "ga je me nu aangeven?"), is nearly always about
+# what to do: the advice that fits their role and concern, and the way to a person, answer it
+# better than "Sorry, dat begreep ik niet" (docs/dialogue.md).
+ADVICE_INTENT = "ask_what_to_do"
+VAGUE_INTENT = "vague_opening"
+ANSWERED_QUESTIONS = frozenset({
+    "ask_opening_hours", "ask_phone_number", "ask_anonymity", "ask_advice_vs_report",
+    "ask_after_report", "ask_what_is_vt", "ask_professional", "ask_perpetrator_help", "ask_is_bot",
+    "ask_device_safety", "ask_storage", "ask_for_human", ADVICE_INTENT})
+_COMMON_DUTCH = frozenset("ik mijn mn je jij het de een iets over om met van wil weet gaat is "
+                          "zit heb".split())
+_QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:en\s+)?(?:wat|hoe|waar|wie|welke|waarom|moet|moeten|kan|kun|kunnen|mag|mogen|"
+    r"zal|zou|zouden|is|ben|heb|ga|gaan)\b",
+    re.IGNORECASE)
+QUESTION_MIN_WORDS = 2
+# "Wat bedoel je?" asks about the bot's question, not for advice: it gets the question again.
+_CLARIFICATION = re.compile(r"\bbedoel\b|\b(?:snap|begrijp) (?:het|je|dat) niet\b", re.IGNORECASE)
 NOT_APPLICABLE = "niet_van_toepassing"
 
 
@@ -197,6 +218,11 @@ class TriageThresholds:
     # Needed by one sentence about now, scored alone, in a message of several sentences.
     # Higher than `acute`: a sentence alone carries less context (docs/recognition.md).
     acute_now_sentence: float = 0.7
+    # ... and the whole message must lean that way at least this much. A sentence alone
+    # ("ze ligt nu in haar kamer, de deur op slot") can sound acute in a story that is over; on
+    # the development sets 10 of the 27 false alarms of that sentence path had a whole-message
+    # probability under 0.1, none of its 13 right catches did (docs/recognition.md).
+    acute_now_sentence_context: float = 0.1
     # DIET must be at least this sure of a concern the triage model does not see.
     agree: float = 0.8
     # Below this the bot asks who is writing instead of guessing.
@@ -224,7 +250,8 @@ def is_acute(text: str, prediction: TriagePrediction, thresholds: TriageThreshol
         return False
     needed = thresholds.acute_habitual if signals_habitual(text) else thresholds.acute
     return (prediction.acute_probability >= needed
-            or prediction.now_sentence_acute >= thresholds.acute_now_sentence)
+            or (prediction.now_sentence_acute >= thresholds.acute_now_sentence
+                and prediction.acute_probability >= thresholds.acute_now_sentence_context))
 
 
 def decide(
@@ -234,15 +261,18 @@ def decide(
     foreign: bool,
     thresholds: TriageThresholds = TriageThresholds(),
     intent_confidence: float = 1.0,
+    best_guess: Optional[str] = None,
 ) -> TriageDecision:
     """Combine DIET's intent with the triage model into the final intent and slot entities."""
     acute = is_acute(text, prediction, thresholds)
     is_concern = prediction.concern_type != NO_CONCERN
     if (intent == CONCERN_INTENT and not acute and not is_concern and not foreign
             and intent_confidence < thresholds.agree):
-        # DIET half-thinks it is a concern, the triage model sees none ("<b>test</b>",
-        # keyboard mashing): ask to rephrase rather than act on a guess.
-        return TriageDecision(intent=FALLBACK_INTENT, entities={})
+        # DIET half-thinks it is a concern, the triage model sees none: a hesitant start ("ik
+        # wil iets vragen over mijn buurvrouw") is invited to tell more; "<b>test</b>" and
+        # keyboard mashing are asked to rephrase rather than acted on.
+        return TriageDecision(intent=VAGUE_INTENT if is_hesitant_start(text) else FALLBACK_INTENT,
+                              entities={})
     describes = (
         acute
         or intent in (CONCERN_INTENT, ACUTE_INTENT)
@@ -274,7 +304,24 @@ def decide(
         return TriageDecision(intent=DANGER_OVER_INTENT, entities=entities)
     if describes and intent != CONCERN_INTENT:
         return TriageDecision(intent=CONCERN_INTENT, entities=entities)
+    if intent == FALLBACK_INTENT and is_open_question(text):
+        # DIET's best guess, below the fallback threshold, when it is one of the questions the
+        # bot answers ("wat is veilig thuis?"); otherwise the advice.
+        answer = best_guess if best_guess in ANSWERED_QUESTIONS else ADVICE_INTENT
+        return TriageDecision(intent=answer, entities=entities)
     return TriageDecision(intent=None, entities=entities)
+
+
+def is_hesitant_start(text: str) -> bool:
+    """Words of a sentence, not mashing: three words or more, one of them a common Dutch word."""
+    words = [w.lower() for w in re.findall(r"[^\W\d_]{2,}", text)]
+    return len(words) >= 3 and any(w in _COMMON_DUTCH for w in words)
+
+
+def is_open_question(text: str) -> bool:
+    """A question in words (not "???" or keyboard mashing)."""
+    return (len(re.findall(r"[^\W\d_]{2,}", text)) >= QUESTION_MIN_WORDS
+            and bool(_QUESTION.search(text)) and not _CLARIFICATION.search(text))
 
 
 def _role_entities(prediction: TriagePrediction) -> dict:

@@ -156,7 +156,8 @@ class TriageExtractor(GraphComponent):
         foreign = (detect_language(text, self._dutch_words) != "nl"
                    or surely_other_language(text))
         decision = decide(intent, text, prediction, foreign, self._thresholds,
-                          intent_confidence=parsed_intent.get("confidence") or 0.0)
+                          intent_confidence=parsed_intent.get("confidence") or 0.0,
+                          best_guess=_best_guess(message))
         if decision.intent:
             confidence = (prediction.acute_probability if decision.intent == ACUTE_INTENT
                           else prediction.concern_confidence)
@@ -179,6 +180,14 @@ class TriageExtractor(GraphComponent):
             "role": dict(prediction.role_probabilities),
             "danger_over": signals_all_clear(text),
         }, add_to_output=True)
+
+
+def _best_guess(message: Message) -> Optional[str]:
+    """DIET's top intent, also when the FallbackClassifier put nlu_fallback before it."""
+    for ranked in message.get("intent_ranking") or []:
+        if ranked.get(INTENT_NAME_KEY) not in (None, "nlu_fallback"):
+            return ranked[INTENT_NAME_KEY]
+    return None
 
 
 def _confidence(name: str, prediction: Any) -> float:

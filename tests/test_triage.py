@@ -119,6 +119,15 @@ def test_habitual_markers(text, expected):
     ("hij is naar de kroeg en ik voel de baby niet meer", False),
     # silence after a fight is no all-clear
     ("eerst een klap en nu is het stil", False),
+    # nothing is happening now, in so many words; the other one is not there or asleep
+    ("Nu gebeurt er niks, hij zit in die kliniek.", True),
+    ("Er speelt op dit moment niks, dat wil ik duidelijk zeggen.", True),
+    ("Op dit moment is het redelijk rustig, hij heeft het druk.", True),
+    ("hij is nu niet thuis, ik zit op mijn kamer", True),
+    ("ze slaapt nu op de bank", True),
+    ("politie komen. man weg nu", True),
+    ("the police came, I am ok now", True),
+    ("hij slaapt niet en loopt met een mes rond", False),
 ])
 def test_danger_over(text, expected):
     assert signals_danger_over(text) is expected
@@ -131,8 +140,11 @@ def test_danger_over(text, expected):
     # before may still hold, so these alone do not release acute danger
     ("ze zit nu bij mij", True, False),
     ("hij is naar de kroeg", True, False),
+    ("ze slaapt nu op de bank", True, False),
+    ("ik moet weg nu, hij komt", False, False),
 ])
 def test_only_a_plain_all_clear_releases_a_conversation(text, over, all_clear):
+    # (also: "ze slaapt nu" is over for a first message, but the other one is still there)
     assert signals_danger_over(text) is over
     assert signals_all_clear(text) is all_clear
 
@@ -153,6 +165,17 @@ def test_one_sentence_about_now_is_enough_when_the_classifier_is_sure_of_it():
     assert decide("describe_concern", text, sure, False).intent == "acute_danger"
     over = "Hij sloeg haar vaak. Vanavond was het erg. Het is nu rustig, hij is weg."
     assert decide("describe_concern", over, sure, False).intent is None
+
+
+def test_a_sentence_about_now_needs_a_whole_message_that_leans_that_way():
+    text = ("Gisteravond sloeg hij haar. Ze ligt nu in haar kamer met de deur op slot. "
+            "Hoe kan ik haar helpen?")
+    sure_sentence = dict(concern_type="partnergeweld", concern_confidence=0.9, reporter_role="omstander",
+                         role_confidence=0.9, now_sentence_acute=0.95)
+    leaning = TriagePrediction(acute_probability=0.15, **sure_sentence)
+    not_at_all = TriagePrediction(acute_probability=0.05, **sure_sentence)
+    assert decide("describe_concern", text, leaning, False).intent == "acute_danger"
+    assert decide("describe_concern", text, not_at_all, False).intent is None
 
 
 def test_classifier_probability_over_threshold_makes_the_message_acute():
@@ -249,6 +272,9 @@ def test_english_detection(text, expected):
 
 @pytest.mark.parametrize("text,expected", [
     ("het zoontje van de buren", True), ("de baby huilt", True), ("mijn man slaat me", False),
+    # the writer is a child themself; not an adult's age or years of marriage
+    ("ik ben 14 en mijn stiefvader slaat me", True), ("ik ben 15 jaar getrouwd", False),
+    ("ik ben 45 en mijn man slaat me", False),
 ])
 def test_children_words(text, expected):
     assert mentions_children(text) is expected
@@ -384,3 +410,37 @@ def test_a_message_that_asks_what_to_do_and_tells_a_concern_is_the_concern():
     decision = decide("ask_what_to_do", "wat moet ik doen, mijn buurman slaat zijn vrouw",
                       prediction(concern_conf=0.8), False)
     assert decision.intent == "describe_concern"
+
+
+@pytest.mark.parametrize("text", [
+    "wat is de volgende stap voor mij?",
+    "moet ik douchen? ik voel me zo vies",
+    "ga je me nu aangeven?",
+    "en wat kunnen wij als familie doen",
+])
+def test_a_question_the_bot_cannot_place_gets_the_advice(text):
+    assert decide("nlu_fallback", text, prediction(concern=NO_CONCERN), False).intent == "ask_what_to_do"
+
+
+@pytest.mark.parametrize("text", ["hhhh?", "???", "wat bedoel je?", "ik snap het niet", "pfff"])
+def test_mashing_and_asking_what_the_bot_meant_are_no_request_for_advice(text):
+    assert decide("nlu_fallback", text, prediction(concern=NO_CONCERN), False).intent is None
+
+
+def test_a_hesitant_start_that_diet_half_reads_as_a_concern_is_invited_to_tell_more():
+    unsure = dict(intent_confidence=0.5)
+    start = decide("describe_concern", "ik wil iets vragen over mijn buurvrouw",
+                   prediction(concern=NO_CONCERN), False, **unsure)
+    mashing = decide("describe_concern", "asdf qwer zxcv", prediction(concern=NO_CONCERN), False,
+                     **unsure)
+    assert start.intent == "vague_opening"
+    assert mashing.intent == "nlu_fallback"
+
+
+def test_a_question_gets_diets_best_guess_when_that_is_a_question_the_bot_answers():
+    vt = decide("nlu_fallback", "wat is veilig thuis?", prediction(concern=NO_CONCERN), False,
+                best_guess="ask_what_is_vt")
+    other = decide("nlu_fallback", "wat is de volgende stap?", prediction(concern=NO_CONCERN),
+                   False, best_guess="describe_concern")
+    assert vt.intent == "ask_what_is_vt"
+    assert other.intent == "ask_what_to_do"
