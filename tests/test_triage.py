@@ -444,3 +444,9 @@ def test_a_question_gets_diets_best_guess_when_that_is_a_question_the_bot_answer
                    False, best_guess="describe_concern")
     assert vt.intent == "ask_what_is_vt"
     assert other.intent == "ask_what_to_do"
+
+
+def test_an_off_topic_question_is_not_answered_with_the_advice():
+    decision = decide("nlu_fallback", "wat is de hoofdstad van peru", prediction(concern=NO_CONCERN),
+                      False, best_guess="out_of_scope")
+    assert decision.intent is None
