@@ -304,6 +304,8 @@ def decide(
         return TriageDecision(intent=DANGER_OVER_INTENT, entities=entities)
     if describes and intent != CONCERN_INTENT:
         return TriageDecision(intent=CONCERN_INTENT, entities=entities)
+    if intent == FALLBACK_INTENT and best_guess == VAGUE_INTENT and is_hesitant_start(text):
+        return TriageDecision(intent=VAGUE_INTENT, entities=entities)
     if intent == FALLBACK_INTENT and is_open_question(text) and best_guess != "out_of_scope":
         # DIET's best guess, below the fallback threshold, when it is one of the questions the
         # bot answers ("wat is veilig thuis?"); otherwise the advice.
