@@ -15,11 +15,13 @@ _ENGLISH = frozenset(
     "boyfriend girlfriend child children kids hitting hits beat beats scared afraid "
     "speak english anyone someone right now will would should could been being".split()
 )
-_DUTCH = frozenset(
+# Common Dutch words (also used by bot/triage.py to tell a sentence from keyboard mashing).
+COMMON_DUTCH = frozenset(
     "de het een en ik je jij jullie mijn zijn haar hij zij ze wij niet wat wanneer waar "
     "wie waarom hoe ben bent heb heeft hebben doe doet kan kun kunnen met van dit dat "
     "daar alsjeblieft hallo hoi dank bedankt buurman buurvrouw buren man vrouw vriend "
-    "vriendin kind kinderen slaat bang spreek iemand nu zou moet al ook maar nog".split()
+    "vriendin kind kinderen slaat bang spreek iemand nu zou moet al ook maar nog "
+    "veiligthuis".split()  # the name as the NLU reads it (bot/nlu_text.py)
 )
 WORD_PATTERN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # A message needs this many words before it can be called "another language": short ones
@@ -33,7 +35,7 @@ def is_english(text: str) -> bool:
     """True when the message clearly reads as English; short or mixed messages count as Dutch."""
     words = WORD_PATTERN.findall(text.lower())
     english = sum(word in _ENGLISH for word in words)
-    dutch = sum(word in _DUTCH for word in words)
+    dutch = sum(word in COMMON_DUTCH for word in words)
     # Two English markers at least, and clearly more than Dutch ones: "ok" or "hi" alone
     # should not switch a Dutch conversation to English.
     return english >= 2 and english > 2 * dutch
@@ -54,7 +56,7 @@ def detect_language(text: str, dutch_words: AbstractSet[str] = frozenset()) -> s
     words = WORD_PATTERN.findall(text.lower())
     if len(words) < MIN_WORDS_FOR_OTHER:
         return "nl"
-    known = sum(word in _DUTCH or word in dutch_words for word in words)
+    known = sum(word in COMMON_DUTCH or word in dutch_words for word in words)
     return "other" if known <= MAX_DUTCH_SHARE_FOR_OTHER * len(words) else "nl"
 
 

@@ -20,6 +20,7 @@ from sklearn.pipeline import FeatureUnion, make_union
 from bot.acute_cues import (ACUTE_INTENT, now_sentences, signals_acute_danger,
                             signals_all_clear, signals_danger_over, signals_habitual)
 from bot.embeddings import SentenceEmbeddings
+from bot.language import COMMON_DUTCH, WORD_PATTERN
 
 CONCERN_TYPES = (
     "kindermishandeling",
@@ -195,8 +196,6 @@ ANSWERED_QUESTIONS = frozenset({
     "ask_opening_hours", "ask_phone_number", "ask_anonymity", "ask_advice_vs_report",
     "ask_after_report", "ask_what_is_vt", "ask_professional", "ask_perpetrator_help", "ask_is_bot",
     "ask_device_safety", "ask_storage", "ask_for_human", ADVICE_INTENT})
-_COMMON_DUTCH = frozenset("ik mijn mn je jij het de een iets over om met van wil weet gaat is "
-                          "zit heb".split())
 _QUESTION = re.compile(
     r"\?\s*$|^\s*(?:en\s+)?(?:wat|hoe|waar|wie|welke|waarom|moet|moeten|kan|kun|kunnen|mag|mogen|"
     r"zal|zou|zouden|is|ben|heb|ga|gaan)\b",
@@ -261,7 +260,7 @@ def decide(
     foreign: bool,
     thresholds: TriageThresholds = TriageThresholds(),
     intent_confidence: float = 1.0,
-    best_guess: Optional[str] = None,
+    best_guesses: Sequence[str] = (),
 ) -> TriageDecision:
     """Combine DIET's intent with the triage model into the final intent and slot entities."""
     acute = is_acute(text, prediction, thresholds)
@@ -304,25 +303,39 @@ def decide(
         return TriageDecision(intent=DANGER_OVER_INTENT, entities=entities)
     if describes and intent != CONCERN_INTENT:
         return TriageDecision(intent=CONCERN_INTENT, entities=entities)
-    if intent == FALLBACK_INTENT and best_guess == VAGUE_INTENT and is_hesitant_start(text):
-        return TriageDecision(intent=VAGUE_INTENT, entities=entities)
-    if intent == FALLBACK_INTENT and is_open_question(text) and best_guess != "out_of_scope":
-        # DIET's best guess, below the fallback threshold, when it is one of the questions the
-        # bot answers ("wat is veilig thuis?"); otherwise the advice.
-        answer = best_guess if best_guess in ANSWERED_QUESTIONS else ADVICE_INTENT
-        return TriageDecision(intent=answer, entities=entities)
+    rescued = _rescued_fallback(text, best_guesses) if intent == FALLBACK_INTENT else None
+    if rescued:
+        return TriageDecision(intent=rescued, entities=entities)
     return TriageDecision(intent=None, entities=entities)
+
+
+def _rescued_fallback(text: str, best_guesses: Sequence[str]) -> Optional[str]:
+    """What a message under the fallback threshold most likely means, or None. `best_guesses`
+    are DIET's top intents below the threshold, best first: a hesitant start when one of the
+    first two is vague_opening ("ik wil iets vragen over mijn buurvrouw" sits close to "ik ben
+    de buurvrouw"), the question the bot answers when that is the first ("wat is veilig
+    thuis?"), and the advice for any other question that is not off-topic."""
+    first = best_guesses[0] if best_guesses else None
+    if VAGUE_INTENT in best_guesses[:2] and is_hesitant_start(text):
+        return VAGUE_INTENT
+    if first != "out_of_scope" and is_open_question(text):
+        return first if first in ANSWERED_QUESTIONS else ADVICE_INTENT
+    return None
+
+
+def _words(text: str) -> List[str]:
+    return [w for w in WORD_PATTERN.findall(text.lower()) if len(w) >= 2]
 
 
 def is_hesitant_start(text: str) -> bool:
     """Words of a sentence, not mashing: three words or more, one of them a common Dutch word."""
-    words = [w.lower() for w in re.findall(r"[^\W\d_]{2,}", text)]
-    return len(words) >= 3 and any(w in _COMMON_DUTCH for w in words)
+    words = _words(text)
+    return len(words) >= 3 and any(w in COMMON_DUTCH for w in words)
 
 
 def is_open_question(text: str) -> bool:
     """A question in words (not "???" or keyboard mashing)."""
-    return (len(re.findall(r"[^\W\d_]{2,}", text)) >= QUESTION_MIN_WORDS
+    return (len(_words(text)) >= QUESTION_MIN_WORDS
             and bool(_QUESTION.search(text)) and not _CLARIFICATION.search(text))
 
 

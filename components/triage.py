@@ -18,6 +18,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.acute_cues import signals_all_clear
 from bot.conversation_triage import TRIAGE_KEY
 from bot.language import WORD_PATTERN, detect_language, reply_language, surely_other_language
+from bot.nlu_text import known_replies, reply_key
 from bot.privacy import install_log_redaction
 from bot.triage import (
     ACUTE_INTENT,
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 MODEL_FILE = "triage.joblib"
 VOCABULARY_FILE = "dutch_words.joblib"
+REPLIES_FILE = "known_replies.joblib"
 EXTRACTOR_NAME = "TriageExtractor"
 
 
@@ -76,6 +78,15 @@ def dutch_vocabulary(training_data: TrainingData) -> FrozenSet[str]:
     return frozenset(words)
 
 
+def short_replies(training_data: TrainingData) -> Dict[str, str]:
+    """Short training texts and their intent (bot.nlu_text.known_replies). Concerns are left to
+    the triage model, which also hears danger in a short one ("help hij slaat")."""
+    pairs = [(example.get(TEXT) or "", example.get(INTENT) or "")
+             for example in training_data.intent_examples]
+    return {key: intent for key, intent in known_replies(pairs).items()
+            if intent not in (CONCERN_INTENT, ACUTE_INTENT)}
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
 )
@@ -95,12 +106,14 @@ class TriageExtractor(GraphComponent):
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
                  resource: Resource, model: Optional[TriageModel] = None,
-                 dutch_words: FrozenSet[str] = frozenset()) -> None:
+                 dutch_words: FrozenSet[str] = frozenset(),
+                 replies: Optional[Dict[str, str]] = None) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
         self._model = model
         self._dutch_words = dutch_words
+        self._replies = replies or {}
         self._thresholds = TriageThresholds(**{
             field.name: config[f"{field.name}_threshold"]
             for field in dataclasses.fields(TriageThresholds)
@@ -121,19 +134,22 @@ class TriageExtractor(GraphComponent):
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(directory / MODEL_FILE)
                 dutch_words = joblib.load(directory / VOCABULARY_FILE)
+                replies = joblib.load(directory / REPLIES_FILE)
         except (ValueError, FileNotFoundError):
             logger.warning("No trained triage model found; triage labels are disabled.")
-            model, dutch_words = None, frozenset()
-        return cls(config, model_storage, resource, model, dutch_words)
+            model, dutch_words, replies = None, frozenset(), {}
+        return cls(config, model_storage, resource, model, dutch_words, replies)
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in map(example_from_message, training_data.intent_examples) if e]
         self._model = TriageModel.train(examples, seed=self._config["random_seed"],
                                         c=self._config["C"])
         self._dutch_words = dutch_vocabulary(training_data)
+        self._replies = short_replies(training_data)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / MODEL_FILE)
             joblib.dump(self._dutch_words, directory / VOCABULARY_FILE)
+            joblib.dump(self._replies, directory / REPLIES_FILE)
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -152,12 +168,17 @@ class TriageExtractor(GraphComponent):
             return  # empty text or a slash command: nothing to classify
         parsed_intent = message.get(INTENT) or {}
         intent = parsed_intent.get(INTENT_NAME_KEY) or ""
+        known = self._replies.get(reply_key(text))
+        if known and known != intent:
+            parsed_intent = {INTENT_NAME_KEY: known, "confidence": 1.0}
+            intent = known
+            message.set(INTENT, parsed_intent, add_to_output=True)
         prediction = self._model.predict([text])[0]
         foreign = (detect_language(text, self._dutch_words) != "nl"
                    or surely_other_language(text))
         decision = decide(intent, text, prediction, foreign, self._thresholds,
                           intent_confidence=parsed_intent.get("confidence") or 0.0,
-                          best_guess=_best_guess(message))
+                          best_guesses=_best_guesses(message))
         if decision.intent:
             confidence = (prediction.acute_probability if decision.intent == ACUTE_INTENT
                           else prediction.concern_confidence)
@@ -182,12 +203,10 @@ class TriageExtractor(GraphComponent):
         }, add_to_output=True)
 
 
-def _best_guess(message: Message) -> Optional[str]:
-    """DIET's top intent, also when the FallbackClassifier put nlu_fallback before it."""
-    for ranked in message.get("intent_ranking") or []:
-        if ranked.get(INTENT_NAME_KEY) not in (None, "nlu_fallback"):
-            return ranked[INTENT_NAME_KEY]
-    return None
+def _best_guesses(message: Message) -> List[str]:
+    """DIET's intents best first, also when the FallbackClassifier put nlu_fallback before them."""
+    return [ranked[INTENT_NAME_KEY] for ranked in message.get("intent_ranking") or []
+            if ranked.get(INTENT_NAME_KEY) not in (None, "nlu_fallback")]
 
 
 def _confidence(name: str, prediction: Any) -> float:

@@ -34,4 +34,4 @@ run_logged var/test-core.log .venv/bin/rasa test core --stories tests/stories \
 grep -h "Correct:" var/test-core.log | tail -n 1
 
 step "pytest: unit, actions, held-out NLU set, end-to-end over HTTP"
-.venv/bin/python -m pytest -p no:cacheprovider -q
+.venv/bin/python -m pytest -p no:cacheprovider -q --durations=15

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot import conversation_ids
-from bot.nlu_text import MAX_RUN_CHARS, NLU_MAX_CHARS, bounded_for_nlu
+from bot.nlu_text import (MAX_RUN_CHARS, NLU_MAX_CHARS, bounded_for_nlu, known_replies, reply_key,
+                          text_for_nlu)
 
 
 def test_ordinary_messages_are_unchanged():
@@ -32,3 +33,24 @@ def test_refused_ids(value):
     with pytest.raises(conversation_ids.InvalidConversationId) as raised:
         conversation_ids.require(value)
     assert str(value) not in str(raised.value) or value in ("", None, 5)
+
+
+def test_the_name_veilig_thuis_is_one_word_but_safely_home_is_not():
+    assert text_for_nlu("wat doet Veilig Thuis eigenlijk?") == "wat doet VeiligThuis eigenlijk?"
+    assert text_for_nlu("bel ik veilig thuis of de politie") == "bel ik VeiligThuis of de politie"
+    assert text_for_nlu("ik ben weer veilig thuis") == "ik ben weer veilig thuis"
+    assert text_for_nlu("ze is veilig thuis bij haar moeder") == "ze is veilig thuis bij haar moeder"
+
+
+def test_short_replies_are_known_by_their_words_not_their_punctuation():
+    replies = known_replies([("Oké!", "affirm"), ("nee", "deny"),
+                             ("wat is veilig thuis?", "ask_what_is_vt")])
+    assert replies[reply_key("oké")] == "affirm"
+    assert replies[reply_key("Wat is Veilig Thuis")] == "ask_what_is_vt"
+    assert reply_key("nee.") == reply_key("Nee!") == "nee"
+
+
+def test_a_text_under_two_intents_or_a_long_one_is_not_known():
+    replies = known_replies([("ok ik moet gaan", "must_stop"), ("ok ik moet gaan", "affirm"),
+                             ("ik weet niet of dit wel ernstig genoeg is eigenlijk", "express_doubt")])
+    assert replies == {}

@@ -439,14 +439,24 @@ def test_a_hesitant_start_that_diet_half_reads_as_a_concern_is_invited_to_tell_m
 
 def test_a_question_gets_diets_best_guess_when_that_is_a_question_the_bot_answers():
     vt = decide("nlu_fallback", "wat is veilig thuis?", prediction(concern=NO_CONCERN), False,
-                best_guess="ask_what_is_vt")
+                best_guesses=["ask_what_is_vt"])
     other = decide("nlu_fallback", "wat is de volgende stap?", prediction(concern=NO_CONCERN),
-                   False, best_guess="describe_concern")
+                   False, best_guesses=["describe_concern"])
     assert vt.intent == "ask_what_is_vt"
     assert other.intent == "ask_what_to_do"
 
 
 def test_an_off_topic_question_is_not_answered_with_the_advice():
     decision = decide("nlu_fallback", "wat is de hoofdstad van peru", prediction(concern=NO_CONCERN),
-                      False, best_guess="out_of_scope")
+                      False, best_guesses=["out_of_scope"])
     assert decision.intent is None
+
+
+def test_a_hesitant_start_under_the_threshold_is_invited_when_diet_half_hears_it():
+    text = "ik wil iets vragen over mijn buurvrouw"
+    near = decide("nlu_fallback", text, prediction(concern=NO_CONCERN), False,
+                  best_guesses=["inform_role", "vague_opening"])
+    mashing = decide("nlu_fallback", "qwpoe zxmnv", prediction(concern=NO_CONCERN), False,
+                     best_guesses=["express_doubt", "vague_opening"])
+    assert near.intent == "vague_opening"
+    assert mashing.intent is None
