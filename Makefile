@@ -28,7 +28,7 @@ test: system-deps train  ## Everything that can be checked automatically (see RE
 
 evaluate: train  ## Triage figures on every labelled set (tests/nlu/sets.yml); the blind test conversations (docs/dialogue.md)
 	@$(PY) scripts/evaluate.py --json var/evaluation.json
-	@for f in tests/dialogues/blind_d.yml tests/dialogues/blind_c.yml tests/dialogues/blind_b.yml tests/dialogues/dev_a.yml; do $(PY) scripts/evaluate_dialogues.py $$f; done
+	@for f in tests/dialogues/blind_d.yml tests/dialogues/blind_c.yml tests/dialogues/dev_b.yml tests/dialogues/dev_a.yml; do $(PY) scripts/evaluate_dialogues.py $$f; done
 
 bench: train  ## Speed and memory: the bot against Rasa's starter bot, the console, the channels, hostile load (docs figures)
 	@$(PY) scripts/bench.py

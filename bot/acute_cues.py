@@ -21,8 +21,8 @@ _VIOLENCE = (
     r"hitting|beating|choking|screaming|bleeding|attacking|stabbing)"
 )
 _PATTERNS = [
-    # an explicit "right now" anywhere
-    _NOW,
+    # an explicit "right now" anywhere, but not "op dit moment niet in gevaar"
+    rf"{_NOW}(?![^.!?]{{0,30}}\b(?:niet|geen)\s+(?:direct\s+|acuut\s+)?(?:in\s+)?gevaar\b(?!\s+brengen))",
     # "nu" right next to an act of violence, but not "nu al" / "tot nu" (= for a long time)
     rf"\b{_VIOLENCE}\b(?:\s+\w+){{0,3}}\s+nu\b(?!\s+al\b)",
     # ("en nu dreigt hij ..." is what he threatens to do later; "nu bedreigt hij haar" is now)
@@ -34,9 +34,14 @@ _PATTERNS = [
     r"\b(?:ik zit|we zitten|zit) nu (?:in|op) (?:de|het|mijn|m'n|onze) (?:badkamer|wc|toilet|slaapkamer|kamer|kast|zolder|kelder|auto)\b",
     r"\b(?:heb|hebben) (?:mezelf|mijzelf|me|ons|onszelf) (?:nu )?(?:opgesloten|ingesloten|verstopt)\b",
     r"\bi(?:'m| am) hiding\b",
+    # "ik heb me in zijn badkamer opgesloten" (not "... opgesloten tot hij weg was": over)
+    r"\b(?:heb|hebben) (?:me|mezelf|mijzelf|ons) (?:in|op) (?:de|het|zijn|haar|mijn|een|d'r) \w+ "
+    r"(?:opgesloten|ingesloten|verstopt)\b(?!\s+(?:tot|totdat|toen)\b)",
+    # locked in, and still there: "... de deur op slot gedaan ... Ik zit hier nog steeds"
+    r"\bop slot\b.{0,150}\bzit (?:hier |ik )?nog steeds\b",
     r"\bdurf (?:me )?niet (?:te )?(?:bewegen|naar buiten|de deur uit)\b",
     # the violent person is here or coming, now
-    r"\bstaat (?:nu )?(?:in|voor) (?:mijn|m'n|mn|ons|onze|de|het) (?:huis|deur|kamer|raam|woning)\b",
+    r"(?<!politie )(?<!ambulance )\bstaat (?:nu )?(?:in|voor) (?:mijn|m'n|mn|ons|onze|de|het) (?:huis|deur|kamer|raam|woning)\b",
     r"\bkomt (?:nu|zo|eraan) (?:naar )?(?:huis|binnen|hierheen)?\b.*\b(?:mes|pistool|wapen|vermoorden|dood)\b",
     # a weapon in hand now
     r"\b(?:heeft|pakt|houdt) (?:nu )?(?:een |zijn |haar )?(?:mes|pistool|wapen|schaar|hamer|bijl)\b(?:\s+\w+){0,3}\s+(?:nu\b(?!\s+al\b)|in (?:zijn|haar) hand|vast\b)",
@@ -56,8 +61,11 @@ _PATTERNS = [
     rf"\b{_VIOLENCE}\b",
     rf"\b{_VIOLENCE}\b.{{0,60}}\bal (?:een |ruim een |bijna een )?(?:kwartier|half uur|uur|paar minuten|\d+ minuten)\b",
     r"\bblijft (?:me|mij|haar|hem|ons) (?:maar )?(?:aanraken|betasten|slaan|schoppen|duwen|bedreigen|wurgen)\b",
+    # started again in the middle of the chat: "o nee ze zijn weer begonnen"
+    r"\b(?:nu|net|o nee|oh nee|shit)\b[^.!?]{0,25}\bweer begonnen\b(?!\s+met)",
     # about to happen: the violent person on the way, arriving in minutes, a departure today
     r"\b(?:hij|zij|ze|mijn \w+) (?:is|zijn) (?:nu |al )?onderweg\b",
+    r"\b(?:hij|zij|ze) (?:komt|komen) (?:nu |zo )?eraan\b|\bdat (?:hij|zij|ze) (?:nu |zo )?eraan (?:komt|komen)\b",
     r"\bover (?:een |ongeveer een |nog geen )?(?:kwartier|half uur|paar minuten|\d+ minuten|tien minuten|vijf minuten|twintig minuten)\b",
     r"\b(?:vandaag|vanavond|vannacht)\b.{0,80}\b(?:terugvlucht|vlucht|vliegtuig|uithuwelijken|meegenomen|meenemen|naar het buitenland|bruiloft)\b",
     # a threat to kill shouted now: "iemand schreeuwt ik steek je neer"
@@ -98,13 +106,20 @@ def signals_habitual(text: str) -> bool:
 # conversation such a message releases acute danger (components/conversation_triage.py), so
 # only plain all-clear phrases count here.
 _ALL_CLEAR = re.compile(
-    r"\b(?:het is|is het|alles is)\s+(?:nu\s+)?(?:even\s+|weer\s+)?(?:rustig|veilig)\b"
+    r"\b(?:het is|is het|alles is)\s+(?:nu\s+)?(?:wel\s+)?(?:even\s+|weer\s+)?(?:rustig|veilig)\b"
     r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:weg|vertrokken|weggegaan|opgepakt|meegenomen)\b"
+    # "de zoon is net weggegaan": the one who was violent, named ("ze is net weggegaan" may be
+    # the mother who protected, leaving: then the danger begins)
+    r"|\bde (?:zoon|man|vader|buurman|vriend|broer|ex) is\s+(?:nu\s+|net\s+)?(?:weg|vertrokken|weggegaan|opgepakt)\b"
+    # "niemand is in gevaar", "ze is op dit moment niet in gevaar"
+    r"|\b(?:is|ben|bent|zijn|zit|zitten)\s+(?:er\s+)?(?:nu\s+|op dit moment\s+|momenteel\s+)?(?:niet|geen)\s+"
+    r"(?:direct\s+|acuut\s+)?(?:in\s+)?gevaar\b(?!\s*\?)(?!\s+(?:brengen|komen))|\bnot in danger\b"
     r"|\bik ben\s+(?:nu\s+)?(?:veilig|weg|buiten|gevlucht)\b"
+    r"|\b(?:we|wij) (?:zijn|zitten)\s+(?:nu\s+)?(?:veilig\s+)?bij de buren\b"
     r"|\b(?:ik ben|ik zit|zit)\s+(?:nu\s+(?:veilig\s+)?|veilig\s+)bij (?:de buren|een vriend\w*|(?:mijn|mn|m'n) (?:moeder|vader|ouders|zus|broer|"
     r"vriendin|vriend|oma|opa|tante|oom|buurvrouw|buurman))\b"
     r"|\b(?:ik heb|we hebben|heb)\s+(?:net\s+|al\s+)?(?:112|de politie|politie) gebeld\b"
-    r"|\b(?:de )?politie is\s+(?:er|hier|geweest|gekomen)\b"
+    r"|\b(?:de )?politie (?:is|staat|zijn|staan)\s+(?:nu\s+|al\s+)?(?:er|hier|daar|geweest|gekomen|voor de deur|aan de deur|bij (?:hun|hen|ons|haar|hem|de deur))\b"
     r"|\b(?:the )?police (?:are|is) here\b|\bi called 112\b|\bit'?s (?:calm|quiet|over) now\b"
     # Nothing is happening now, said in so many words ("nu gebeurt er niks", "er speelt op dit
     # moment niks", "op dit moment is het redelijk rustig").
@@ -134,6 +149,8 @@ _OVER_RIGHT_AFTER = re.compile(
     r"|\bik ben\s+(?:nu\s+)?bij (?:het centrum seksueel geweld|de politie|de huisarts|de huisartsenpost|de opvang)\b"
     r"|\bik ben\s+(?:nu\s+)?(?:weggereden|weggegaan|weggelopen)\b"
     r"|\b(?:hij|zij|ze) slaapt (?:vannacht|vanavond) (?:bij|ergens)\b"
+    # the baby laid down in bed, as the advice for a crying baby says
+    r"|\b(?:hij|zij|ze) ligt (?:nu )?(?:veilig )?in (?:haar|zijn|z'n|d'r|het|de) (?:bed|bedje|wieg|box)\b"
     # asleep: over for a first message, but in a conversation the other one is still there
     r"|\b(?:hij|zij|ze) slaapt\b(?!\s+niet)"
     r"|\b(?:ze|zij) zijn\s+(?:nu\s+)?(?:weggereden|weggelopen|vertrokken)\b"
@@ -150,7 +167,7 @@ _NOT_OVER = re.compile(
     r"\b(?:komt|kom|komen)\s+(?:zo\s+|straks\s+|vast\s+|weer\s+|nog\s+)*(?:terug|eraan)\b"
     r"|\bonderweg\b|\bcoming back\b"
     r"|\bterugkomt\b|\bvoor de deur\b|\bopgesloten\b|\bluik\b|\bkan (?:er )?niet (?:uit|weg)\b"
-    r"|\bligt (?:nu )?(?:nog )?(?:in|op)\b|\bbeweegt nie|\bkreun|\bover de rand\b"
+    r"|\bligt (?:nu )?(?:nog )?(?:in|op)\b(?!\s+(?:haar|zijn|z'n|d'r|het|mijn|mn)?\s*(?:bed|bedje|wieg|box)\b)|\bbeweegt nie|\bkreun|\bover de rand\b"
     r"|\bvoel (?:de|mijn|het) (?:baby|kindje)\b"
     r"|\bsta(?:at|an)\b(?:\s+\w+){0,3}\s+(?:buiten|beneden|voor de deur|in de straat|bij de ingang|"
     r"(?:bij|aan|voor) (?:het|de) (?:hek|poort|school|ingang)|in de wachtkamer)\b"
@@ -167,17 +184,30 @@ _NOT_OVER = re.compile(
 )
 
 
+# Help that has come or is coming: "de politie staat nu voor de deur" is not the violent one
+# at the door, "de politie is onderweg" not the violent one on the way.
+_HELP_AT_HAND = re.compile(
+    r"\b(?:de )?(?:politie|ambulance|hulp)\s+(?:is|staat|zijn|staan|komt|komen)\s+(?:nu\s+|al\s+|net\s+)?"
+    r"(?:onderweg|eraan|er|hier|daar|bij (?:hun|hen|ons|haar|hem|mij|me))?\s*(?:voor|aan) de deur\b"
+    r"|\b(?:de )?(?:politie|ambulance|hulp)\s+(?:is|zijn|komt|komen)\s+(?:nu\s+|al\s+)?(?:onderweg|eraan)\b",
+    re.IGNORECASE)
+
+
+def _not_over(text: str) -> bool:
+    return bool(_NOT_OVER.search(_HELP_AT_HAND.sub(" ", text)))
+
+
 def signals_all_clear(text: str) -> bool:
     """True when the message says plainly that the danger has passed ("het is nu rustig", "hij
     is weg", "ik heb 112 gebeld"): in a conversation this releases acute danger."""
-    return bool(_ALL_CLEAR.search(text)) and not _NOT_OVER.search(text)
+    return bool(_ALL_CLEAR.search(text)) and not _not_over(text)
 
 
 def signals_danger_over(text: str) -> bool:
     """True when a first message says the danger has passed, plainly or as told right after it
     happened ("ze zit nu bij mij", "hij is naar de kroeg"): such a message is not acute unless
     it also has a plain now-signal."""
-    return bool(_ALL_CLEAR.search(text) or _OVER_RIGHT_AFTER.search(text)) and not _NOT_OVER.search(text)
+    return bool(_ALL_CLEAR.search(text) or _OVER_RIGHT_AFTER.search(text)) and not _not_over(text)
 
 
 # A sentence that speaks of now or of this evening. A long message often tells a history first

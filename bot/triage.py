@@ -276,7 +276,7 @@ def decide(
         acute
         or intent in (CONCERN_INTENT, ACUTE_INTENT)
         or (foreign and is_concern)
-        or (intent in RESCUABLE_INTENTS and is_concern
+        or ((intent in RESCUABLE_INTENTS or _acknowledged_story(intent, text)) and is_concern
             and prediction.concern_confidence >= thresholds.rescue)
     )
     entities: dict = {}
@@ -284,7 +284,12 @@ def decide(
         entities.update(_concern_entities(text, prediction, thresholds))
     elif intent == ROLE_INTENT:
         entities.update(_role_entities(prediction))
-    if acute:
+    if acute and intent == MUST_STOP_INTENT:
+        # "Ik moet stoppen, hij komt eraan": the leave-at-once answer carries 112 itself. The
+        # slot stays as it was: set during the danger question, it would end that question
+        # with the 112 text instead of how to leave (a rule's condition cannot see it in time).
+        pass
+    elif acute:
         entities["acute_danger"] = True
     elif signals_danger_over(text):
         # "Ze is nu bij haar moeder": also the answer to "is er nu iemand in gevaar?", so the
@@ -307,6 +312,15 @@ def decide(
     if rescued:
         return TriageDecision(intent=rescued, entities=entities)
     return TriageDecision(intent=None, entities=entities)
+
+
+# "Oké. Hij slaat me als ..." after an answer of the bot: the "oké" makes DIET hear a yes, the
+# rest is the story. A plain "ja, er zijn kinderen" stays an answer (it does not start so).
+_ACKNOWLEDGED = re.compile(r"^\s*(?:oké|oke|okee|ok|okay)\s*[.,!]\s*\S+(?:\s+\S+){4,}", re.IGNORECASE)
+
+
+def _acknowledged_story(intent: str, text: str) -> bool:
+    return intent == "affirm" and bool(_ACKNOWLEDGED.match(text))
 
 
 def _rescued_fallback(text: str, best_guesses: Sequence[str]) -> Optional[str]:

@@ -133,6 +133,40 @@ def test_danger_over(text, expected):
     assert signals_danger_over(text) is expected
 
 
+@pytest.mark.parametrize("text,all_clear", [
+    # help at the door or on the way is not the violent one at the door or on the way
+    ("de politie staat bij ons voor de deur, hij is binnen met ze aan het praten", True),
+    ("de politie staat nu voor de deur", True),
+    ("wij zitten bij de buren, de politie is onderweg", True),
+    ("de politie is er maar hij staat nog voor de deur", False),
+    ("hij is weg, maar hij is onderweg naar mijn moeder", False),
+    # quiet now, the violent one named, no danger said in so many words
+    ("het is nu wel rustig", True),
+    ("de buurman is net vertrokken", True),
+    ("mijn moeder is op dit moment niet in gevaar", True),
+    ("is zij nu niet in gevaar?", False),
+])
+def test_help_at_hand_and_quiet_now_release(text, all_clear):
+    assert signals_all_clear(text) is all_clear
+
+
+@pytest.mark.parametrize("text,acute", [
+    ("op dit moment is er geen gevaar, hij slaapt", False),
+    ("op dit moment slaat hij haar", True),
+    ("oh nee hij is weer begonnen, ik hoor haar gillen", True),
+    ("sinds januari is hij weer begonnen met drinken", False),
+    ("de politie staat voor de deur", False),
+    ("hij staat voor de deur", True),
+])
+def test_now_signals_read_the_rest_of_the_sentence(text, acute):
+    assert signals_acute_danger(text) is acute
+
+
+def test_a_baby_laid_in_bed_is_over_but_one_lying_still_is_not():
+    assert signals_danger_over("hij ligt nu in zijn wieg en ik zit in de keuken")
+    assert not signals_danger_over("ze ligt in haar bedje en ademt niet goed")
+
+
 @pytest.mark.parametrize("text,over,all_clear", [
     ("ik heb 112 gebeld", True, True),
     ("het is nu rustig, hij is weg", True, True),
@@ -370,7 +404,7 @@ def test_the_reply_languages_all_have_an_answer_in_the_domain():
 def test_having_to_stop_keeps_its_intent_when_it_is_also_acute():
     # "Hij komt nu thuis, ik moet stoppen": the leave-at-once answer carries 112 itself.
     decision = decide("must_stop", "hij komt nu thuis, ik moet stoppen", prediction(acute=0.9), False)
-    assert decision.intent is None and decision.entities["acute_danger"] is True
+    assert decision.intent is None and "acute_danger" not in decision.entities
 
 
 def test_a_doubt_that_tells_a_concern_is_read_as_the_concern():
@@ -460,3 +494,21 @@ def test_a_hesitant_start_under_the_threshold_is_invited_when_diet_half_hears_it
                      best_guesses=["express_doubt", "vague_opening"])
     assert near.intent == "vague_opening"
     assert mashing.intent is None
+
+
+def test_an_oke_before_the_story_is_the_story():
+    story = prediction("partnergeweld", 0.8, "slachtoffer", 0.8)
+    told = decide("affirm", "oké. mijn vriend duwt me tegen de muur als hij boos is", story, False)
+    assert told.intent == "describe_concern" and told.entities["concern_type"] == "partnergeweld"
+    assert decide("affirm", "oké dank je wel", story, False).intent is None
+    assert decide("affirm", "ja, er zijn twee kinderen van 5 en 8", story, False).intent is None
+
+
+@pytest.mark.parametrize("text,acute", [
+    ("ik heb me in de wc opgesloten, hij bonkt", True),
+    ("ik heb me in de badkamer opgesloten tot hij weg was", False),
+    ("hij appte dat hij eraan komt", True),
+    ("hij heeft de deur op slot gedaan en is weggegaan. ik zit hier nog steeds", True),
+])
+def test_locked_in_and_on_the_way(text, acute):
+    assert signals_acute_danger(text) is acute

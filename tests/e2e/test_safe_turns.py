@@ -41,6 +41,15 @@ def test_after_112_nothing_is_offered_until_the_person_is_safe(staffed, base_url
     assert "Wat je nu kunt doen" in texts(reply) and offers_a_counsellor(reply)
 
 
+def test_cannot_call_while_in_danger_gets_another_way_to_112(closed, base_url):
+    # "Typing is fine" would be untrue here: the chat cannot send help.
+    chat = Chat(base_url)
+    assert "112" in texts(chat.say("help hij heeft een mes gepakt, ik zit opgesloten in de badkamer"))
+    reply = texts(chat.say("ik kan niet bellen, hij hoort me"))
+    assert "iemand anders om 112 te bellen" in reply and "typen" not in reply
+    assert chat.slots()["acute_danger"] is True
+
+
 def test_a_victim_who_cannot_chat_safely_is_told_how_to_leave(staffed, base_url):
     chat = Chat(base_url)
     chat.say("mijn man slaat me als hij gedronken heeft")
@@ -53,10 +62,15 @@ def test_a_victim_who_cannot_chat_safely_is_told_how_to_leave(staffed, base_url)
     assert chat.slots()["safety_can_chat"] == "nee"
 
 
-def test_having_to_stop_ends_the_questions_without_an_offer(staffed, base_url):
+@pytest.mark.parametrize("first, stop", [
+    ("mijn vriend controleert mijn telefoon en scheldt me steeds uit", "ik moet stoppen, hij komt eraan"),
+    ("mijn man scheldt me uit en duwt me soms", "ik moet stoppen, hij staat voor de deur"),
+])
+def test_having_to_stop_ends_the_questions_without_an_offer(staffed, base_url, first, stop):
+    # Danger now too, but the answer is how to leave, with 112 in it (not the 112 text alone).
     chat = Chat(base_url)
-    chat.say("mijn vriend controleert mijn telefoon en scheldt me steeds uit")
-    reply = chat.say("ik moet stoppen, hij komt eraan")
+    chat.say(first)
+    reply = chat.say(stop)
     assert "terugkomen" in texts(reply) and "112" in texts(reply)
     assert not offers_a_counsellor(reply) and DANGER_QUESTION not in texts(reply)
 
@@ -155,7 +169,6 @@ def test_an_aunt_is_a_bystander(staffed, base_url):
 @pytest.mark.parametrize("first, answers", [
     ("mijn man slaat me als hij gedronken heeft", ["nee", "ja", "nee"]),  # victim
     ("ik hoor elke avond gegil bij de buren", ["nee", "nee"]),  # bystander
-    ("ik ben leerkracht en een leerling heeft steeds blauwe plekken", ["nee", "nee"]),
     ("ik ben bang dat ik mijn vrouw iets aandoe als ik boos word", ["nee", "nee"]),  # pleger
 ])
 def test_advice_and_the_offer_within_four_messages(staffed, base_url, first, answers):
@@ -168,3 +181,18 @@ def test_advice_and_the_offer_within_four_messages(staffed, base_url, first, ans
     assert offers_a_counsellor(reply), chat.replies
     assert len(chat.replies) <= 4
     assert not handed_off(reply)
+
+
+def test_a_professional_gets_the_phone_as_the_way_in_and_a_counsellor_on_request(staffed, base_url):
+    # Right after "a report or a longer consultation is done by phone" no chat offer competes
+    # with that advice; asking for a person still gets one.
+    chat = Chat(base_url)
+    reply = chat.say("ik ben leerkracht en een leerling heeft steeds blauwe plekken")
+    for answer in ["nee", "nee"]:
+        if "meldcode" in texts(reply):
+            break
+        reply = chat.say(answer)
+    assert "meldcode" in texts(reply) and "0800-2000" in texts(reply), chat.replies
+    assert len(chat.replies) <= 4
+    assert not offers_a_counsellor(reply)
+    assert offers_a_counsellor(chat.say("kan ik toch even met een medewerker chatten?"))
