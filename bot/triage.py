@@ -184,7 +184,8 @@ RESCUABLE_INTENTS = frozenset({FALLBACK_INTENT, "out_of_scope", "express_doubt",
 DANGER_OVER_INTENT = "danger_over"
 ALL_CLEAR_RESCUABLE = RESCUABLE_INTENTS | {"afraid_to_call", "continue_chat", "ask_phone_number"}
 # "Hij komt thuis, ik moet stoppen": the answer on how to leave at once carries 112 itself, so
-# an acute reading keeps the intent (and leaves the acute_danger slot as it was, see decide).
+# an acute reading sets the slot but keeps the intent (during the danger question the slot
+# mapping in domain.yml leaves the slot alone, so that question ends with how to leave).
 MUST_STOP_INTENT = "must_stop"
 # A question the bot cannot place, from someone who came here with a worry ("wat is de
 # volgende stap voor mij?", "moet ik douchen?", "ga je me nu aangeven?"), is nearly always about
@@ -285,11 +286,7 @@ def decide(
     elif intent == ROLE_INTENT:
         entities.update(_role_entities(prediction))
     if acute:
-        # "Ik moet stoppen, hij komt eraan": the leave-at-once answer carries 112 itself. The
-        # slot stays as it was: set during the danger question, it would end that question
-        # with the 112 text instead of how to leave (a rule's condition cannot see it in time).
-        if intent != MUST_STOP_INTENT:
-            entities["acute_danger"] = True
+        entities["acute_danger"] = True
     elif signals_danger_over(text):
         # "Ze is nu bij haar moeder": also the answer to "is er nu iemand in gevaar?", so the
         # question is not asked again (and a first message that says so skips it).
