@@ -187,6 +187,7 @@ ALL_CLEAR_RESCUABLE = RESCUABLE_INTENTS | {"afraid_to_call", "continue_chat", "a
 # an acute reading sets the slot but keeps the intent (during the danger question the slot
 # mapping in domain.yml leaves the slot alone, so that question ends with how to leave).
 MUST_STOP_INTENT = "must_stop"
+AFFIRM_INTENT = "affirm"
 # A question the bot cannot place, from someone who came here with a worry ("wat is de
 # volgende stap voor mij?", "moet ik douchen?", "ga je me nu aangeven?"), is nearly always about
 # what to do: the advice that fits their role and concern, and the way to a person, answer it
@@ -316,7 +317,7 @@ _ACKNOWLEDGED = re.compile(r"^\s*(?:oké|oke|okee|ok|okay)\s*[.,!]\s*\S+(?:\s+\S
 
 
 def _acknowledged_story(intent: str, text: str) -> bool:
-    return intent == "affirm" and bool(_ACKNOWLEDGED.match(text))
+    return intent == AFFIRM_INTENT and bool(_ACKNOWLEDGED.match(text))
 
 
 def _rescued_fallback(text: str, best_guesses: Sequence[str]) -> Optional[str]:
