@@ -66,6 +66,8 @@ _PATTERNS = [
     # about to happen: the violent person on the way, arriving in minutes, a departure today
     r"\b(?:hij|zij|ze|mijn \w+) (?:is|zijn) (?:nu |al )?onderweg\b",
     r"\b(?:hij|zij|ze) (?:komt|komen) (?:nu |zo )?eraan\b|\bdat (?:hij|zij|ze) (?:nu |zo )?eraan (?:komt|komen)\b",
+    # his key in the door: "shit ik hoor de sleutel", "ik hoor zijn sleutel in het slot"
+    r"\bik hoor (?:de|zijn|haar|een) sleutel\b",
     r"\bover (?:een |ongeveer een |nog geen )?(?:kwartier|half uur|paar minuten|\d+ minuten|tien minuten|vijf minuten|twintig minuten)\b",
     r"\b(?:vandaag|vanavond|vannacht)\b.{0,80}\b(?:terugvlucht|vlucht|vliegtuig|uithuwelijken|meegenomen|meenemen|naar het buitenland|bruiloft)\b",
     # a threat to kill shouted now: "iemand schreeuwt ik steek je neer"
@@ -79,11 +81,20 @@ _PATTERNS = [
     r"\b(?:baby|kind|kindje|peuter)\b.*\b(?:krijst|huilt|gilt)\b.*\bniemand (?:doet )?(?:meer )?open\b",
 ]
 _REGEX = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
+# The same without the bare "op dit moment" (the first pattern): an answer to "is er op dit
+# moment iemand in gevaar?" echoes it ("Nee, op dit moment zit ze naast me").
+_REGEX_BEYOND_NOW = re.compile("|".join(f"(?:{p})" for p in _PATTERNS[1:]), re.IGNORECASE)
 
 
 def signals_acute_danger(text: str) -> bool:
     """True when the message has a plain signal of danger happening now."""
     return bool(_REGEX.search(text))
+
+
+def signals_acute_danger_in_answer(text: str) -> bool:
+    """signals_acute_danger for a message that answers the danger question with "nee": a plain
+    signal other than the question's own "op dit moment"."""
+    return bool(_REGEX_BEYOND_NOW.search(text))
 
 
 # Words that place what is described in the past or make it a pattern ("elke avond",
@@ -127,10 +138,17 @@ _ALL_CLEAR = re.compile(
     r"|\ber\s+(?:is|gebeurt|speelt|wordt)\s+(?:nu|op dit moment|momenteel)\s+(?:nog\s+)?(?:niks|niets)\b"
     r"|\b(?:nu|op dit moment|momenteel)\s+is\s+het\s+(?:redelijk|wel|gewoon|best)\s+rustig\b"
     r"|\bis er (?:nu |op dit moment )?(?:nog )?(?:niks|niets) aan de hand\b"
+    # The other one is at work: "ja ze is aan het werk". (Not the writer at work or at school:
+    # "ik zit op mijn werk en mijn dochter belt dat hij haar slaat" is danger elsewhere.)
+    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:aan het werk|naar (?:zijn|haar|het) werk|op (?:zijn|haar) werk)\b"
     # The other one is not there; broken Dutch and English ("man weg nu", "I am ok").
     r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?niet (?:thuis|hier)\b"
     r"|\b(?:man|vader|papa|vriend|partner) (?:nu )?weg\b|\bi(?:'m| am) (?:ok|okay|safe)\b"
-    r"|\bcalled the police\b",
+    r"|\bcalled the police\b"
+    # A short answer after the 112 text: "ok gebeld", "heb ze gebeld", "oké ze zijn er".
+    r"|^\W*(?:(?:ok|oké|oke|okee|ja|jawel)\W+)?(?:ik\s+)?(?:heb\s+)?(?:ze\s+|hen\s+|112\s+|de politie\s+|politie\s+)?"
+    r"(?:al\s+|net\s+)?gebeld[\s.!]*$"
+    r"|^\W*(?:(?:ok|oké|oke|okee|ja)\W+)?(?:ze|de politie|politie|de ambulance|ambulance) (?:zijn|is) er(?:\s+nu|\s+al)?[\s.!]*$",
     re.IGNORECASE,
 )
 

@@ -96,3 +96,21 @@ def acute_errors(messages: Sequence[LabelledMessage], predictions: Sequence[Mapp
     missed = [m.text for m, p in zip(messages, predictions) if m.acute_danger and not p["acute_danger"]]
     false_alarms = [m.text for m, p in zip(messages, predictions) if p["acute_danger"] and not m.acute_danger]
     return {"missed": missed, "false_alarms": false_alarms}
+
+
+def below_floors(messages: Sequence[LabelledMessage], predictions: Sequence[Mapping[str, Any]],
+                 floors: Mapping[str, float]) -> List[str]:
+    """Which of a set's floors (tests/nlu/sets.yml) its figures fall under; figures only, so a
+    blind set's texts never show."""
+    accuracy = {s.label: s.accuracy for s in score(messages, predictions)}
+    errors = acute_errors(messages, predictions)
+    acute = sum(m.acute_danger for m in messages)
+    recall = (acute - len(errors["missed"])) / acute if acute else 1.0
+    false_alarms = len(errors["false_alarms"]) / (len(messages) - acute) if len(messages) > acute else 0.0
+    misses = [f"{label} {accuracy[label]:.1%} < {floors[label]:.0%}"
+              for label in ("concern_type", "reporter_role") if accuracy[label] < floors[label]]
+    if recall < floors["acute_recall"]:
+        misses.append(f"acute recall {recall:.1%} < {floors['acute_recall']:.0%}")
+    if false_alarms > floors["false_alarms"]:
+        misses.append(f"false alarms {false_alarms:.1%} > {floors['false_alarms']:.0%}")
+    return misses

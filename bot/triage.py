@@ -17,7 +17,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_union
 
+from bot.answers import NO, UNKNOWN, YES, asks_what_to_do, denies_now, leading_answer
 from bot.acute_cues import (ACUTE_INTENT, now_sentences, signals_acute_danger,
+                            signals_acute_danger_in_answer,
                             signals_all_clear, signals_danger_over, signals_habitual)
 from bot.embeddings import SentenceEmbeddings
 from bot.language import COMMON_DUTCH, WORD_PATTERN
@@ -158,9 +160,19 @@ _DURATION = re.compile(
 )
 
 
+# "nee geen kinderen", "ze hebben geen kids": children named, and said to be absent.
+_NO_CHILDREN = re.compile(
+    r"\b(?:geen|zonder)\s+(?:kinderen|kids|kind|kindjes)\b|\bno (?:kids|children)\b", re.IGNORECASE)
+
+
 def mentions_children(text: str) -> bool:
     """True when the message itself says children are involved or present."""
-    return bool(_CHILD_WORDS.search(text))
+    return bool(_CHILD_WORDS.search(text)) and not says_no_children(text)
+
+
+def says_no_children(text: str) -> bool:
+    """True when the message says there are no children ("nee, geen kinderen")."""
+    return bool(_NO_CHILDREN.search(text))
 
 
 def find_duration(text: str) -> Optional[str]:
@@ -188,12 +200,18 @@ ALL_CLEAR_RESCUABLE = RESCUABLE_INTENTS | {"afraid_to_call", "continue_chat", "a
 # mapping in domain.yml leaves the slot alone, so that question ends with how to leave).
 MUST_STOP_INTENT = "must_stop"
 AFFIRM_INTENT = "affirm"
+DENY_INTENT = "deny"
+ANSWER_INTENTS = {YES: AFFIRM_INTENT, NO: DENY_INTENT, UNKNOWN: "dont_know"}
 # A question the bot cannot place, from someone who came here with a worry ("wat is de
 # volgende stap voor mij?", "moet ik douchen?", "ga je me nu aangeven?"), is nearly always about
 # what to do: the advice that fits their role and concern, and the way to a person, answer it
 # better than "Sorry, dat begreep ik niet" (docs/dialogue.md).
 ADVICE_INTENT = "ask_what_to_do"
 VAGUE_INTENT = "vague_opening"
+# What DIET may call a message that asks for advice in so many words, when it is not a story.
+WHAT_TO_DO_RESCUABLE = frozenset({CONCERN_INTENT, ACUTE_INTENT, FALLBACK_INTENT, "out_of_scope",
+                                  AFFIRM_INTENT, DENY_INTENT, "dont_know", VAGUE_INTENT,
+                                  "continue_chat"})
 ANSWERED_QUESTIONS = frozenset({
     "ask_opening_hours", "ask_phone_number", "ask_anonymity", "ask_advice_vs_report",
     "ask_after_report", "ask_what_is_vt", "ask_professional", "ask_perpetrator_help", "ask_is_bot",
@@ -245,11 +263,17 @@ def is_acute(text: str, prediction: TriagePrediction, thresholds: TriageThreshol
 
     DIET's own acute_danger intent is not a third vote: on the development sets it caught no
     acute message the other two missed and added false alarms (docs/recognition.md)."""
-    if signals_acute_danger(text):
+    says_no = leading_answer(text) == NO
+    # "Nee, op dit moment zit ze naast me" echoes the danger question's "op dit moment".
+    if signals_acute_danger_in_answer(text) if says_no else signals_acute_danger(text):
         return True
-    if signals_danger_over(text):
+    if signals_danger_over(text) or denies_now(text):
+        # "nee niet nu, hij is net binnen geroepen": the answer to the danger question says so.
         return False
-    needed = thresholds.acute_habitual if signals_habitual(text) else thresholds.acute
+    # A "nee ..." answers the danger question; the classifier learned from first messages, so
+    # it must be as sure as for a pattern or the past. Recall first: it still counts.
+    needed = (thresholds.acute_habitual if signals_habitual(text) or says_no
+              else thresholds.acute)
     return (prediction.acute_probability >= needed
             or (prediction.now_sentence_acute >= thresholds.acute_now_sentence
                 and prediction.acute_probability >= thresholds.acute_now_sentence_context))
@@ -272,8 +296,11 @@ def decide(
         # DIET half-thinks it is a concern, the triage model sees none: a hesitant start ("ik
         # wil iets vragen over mijn buurvrouw") is invited to tell more; "<b>test</b>" and
         # keyboard mashing are asked to rephrase rather than acted on.
-        return TriageDecision(intent=VAGUE_INTENT if is_hesitant_start(text) else FALLBACK_INTENT,
-                              entities={})
+        # A question ("Moet ik eerst eens met hem klappen?") is answered like any question
+        # the bot cannot place: with the advice.
+        rescued = _rescued_fallback(text, best_guesses)
+        return TriageDecision(intent=rescued or (VAGUE_INTENT if is_hesitant_start(text)
+                                                 else FALLBACK_INTENT), entities={})
     describes = (
         acute
         or intent in (CONCERN_INTENT, ACUTE_INTENT)
@@ -292,6 +319,16 @@ def decide(
         # "Ze is nu bij haar moeder": also the answer to "is er nu iemand in gevaar?", so the
         # question is not asked again (and a first message that says so skips it).
         entities["acute_danger"] = False
+    if says_no_children(text) and prediction.concern_type != "kindermishandeling":
+        entities["children_involved"] = "nee"  # then the children question is not asked
+    answer = None if acute or foreign else leading_answer(text)
+    if answer:
+        # "nee ze woont alleen, ...": the answer to the question the bot asked, for the form that
+        # asked it (domain.yml maps these entities only while its question is open).
+        entities["answer"] = answer
+        if answer == NO or (answer == YES and not signals_danger_over(text)):
+            # ("ja ze is aan het werk" answers another question than the danger one)
+            entities["danger_answer"] = answer == YES
     if foreign:
         # Not Dutch: the short answer in English, which starts with 112 (so also when acute;
         # the Dutch 112 text would not be understood), then 0800-2000.
@@ -303,12 +340,34 @@ def decide(
         # "ik heb 112 gebeld": a plain all-clear is never "I did not understand" (DIET also
         # hears "112" and "bellen" in "ik durf 112 niet te bellen").
         return TriageDecision(intent=DANGER_OVER_INTENT, entities=entities)
+    if (intent in WHAT_TO_DO_RESCUABLE and asks_what_to_do(text)
+            and (not describes or not is_concern)):
+        # "wtf wat moet ik doen ik durf het niet aan mn ouders te zeggen": advice now, without
+        # reading the rest as a new story. A message the triage model reads as a story keeps
+        # it, and a first message its questions.
+        return TriageDecision(intent=ADVICE_INTENT, entities=_kept_facts(entities))
     if describes and intent != CONCERN_INTENT:
         return TriageDecision(intent=CONCERN_INTENT, entities=entities)
+    if answer and intent in (FALLBACK_INTENT, "out_of_scope"):
+        return TriageDecision(intent=ANSWER_INTENTS[answer], entities=entities)
+    if intent in (AFFIRM_INTENT, DENY_INTENT) and not answer and is_open_question(text):
+        # "Oké. Welke stappen moet ik zetten?": the "oké" made DIET hear a yes.
+        guesses = [g for g in best_guesses if g not in (AFFIRM_INTENT, DENY_INTENT)]
+        rescued = _rescued_fallback(text, guesses)
+        return TriageDecision(intent=rescued or FALLBACK_INTENT, entities=entities)
+    if intent in (FALLBACK_INTENT, "out_of_scope", ROLE_INTENT) and names_a_person_only(text):
+        # (its role entity stays: "mijn zus" is also the answer to "wie schrijft er?")
+        return TriageDecision(intent=VAGUE_INTENT, entities=entities)
     rescued = _rescued_fallback(text, best_guesses) if intent == FALLBACK_INTENT else None
     if rescued:
         return TriageDecision(intent=rescued, entities=entities)
     return TriageDecision(intent=None, entities=entities)
+
+
+def _kept_facts(entities: dict) -> dict:
+    """What a request for advice keeps of a message's entities: whether there is danger, and
+    its answer; not a concern or a role read from a question."""
+    return {k: v for k, v in entities.items() if k in ("acute_danger", "answer", "danger_answer")}
 
 
 # "Oké. Hij slaat me als ..." after an answer of the bot: the "oké" makes DIET hear a yes, the
@@ -342,6 +401,22 @@ def is_hesitant_start(text: str) -> bool:
     """Words of a sentence, not mashing: three words or more, one of them a common Dutch word."""
     words = _words(text)
     return len(words) >= 3 and any(w in COMMON_DUTCH for w in words)
+
+
+# "mijn zus", "over mijn buurvrouw": a person named alone, the start of a story split over
+# several messages. The bot invites the rest instead of saying it did not understand.
+_PERSON_ONLY = re.compile(
+    r"^\W*(?:het gaat (?:over|om)\s+|over\s+|om\s+)?(?:mijn|mn|m'n|mi|onze|ons|de|die|een)\s+"
+    r"(?:\w+\s+)?(?:zus|zusje|broer|broertje|moeder|mama|vader|papa|ouders|dochter|zoon|kind|kinderen|"
+    r"oma|opa|tante|oom|nicht|nichtje|neef|neefje|buurvrouw|buurman|buren|buurmeisje|buurjongen|"
+    r"vriendin|vriend|collega|leerling|cliënt|client|cliënte|patiënt|patient|patiënte|ex|man|vrouw|"
+    r"partner|schoonmoeder|schoonvader|stiefvader|stiefmoeder|kleinkind|kleindochter|kleinzoon|"
+    r"overbuurvrouw|overbuurman)\W*$",
+    re.IGNORECASE)
+
+
+def names_a_person_only(text: str) -> bool:
+    return bool(_PERSON_ONLY.match(text))
 
 
 def is_open_question(text: str) -> bool:

@@ -852,6 +852,22 @@ def format_figures(result: Figures) -> List[str]:
     return lines
 
 
+def below_floors(result: Figures, floors: Mapping[str, float]) -> List[str]:
+    """Which of tests/dialogues/sets.yml's floors the figures fall under (empty: none)."""
+    passed = result.conversations_passed / result.conversations if result.conversations else 0.0
+    safety = (result.safety_passed / result.safety_expectations
+              if result.safety_expectations else 1.0)
+    fallback = result.fallback_replies / result.person_messages if result.person_messages else 0.0
+    misses = []
+    if passed < floors["conversations_passed"]:
+        misses.append(f"conversations passed {passed:.1%} < {floors['conversations_passed']:.0%}")
+    if safety < floors["safety_passed"]:
+        misses.append(f"safety expectations held {safety:.1%} < {floors['safety_passed']:.0%}")
+    if fallback > floors["fallback_at_most"]:
+        misses.append(f"fallback rate {fallback:.1%} > {floors['fallback_at_most']:.0%}")
+    return misses
+
+
 def format_failures(results: Sequence[ConversationResult]) -> List[str]:
     """Development files only: each failed expectation with the reply it was decided on."""
     lines: List[str] = []

@@ -20,14 +20,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation import acute_errors, labels_from_parse, load_labelled, load_sets, score  # noqa: E402
+from bot.evaluation import (acute_errors, below_floors, labels_from_parse, load_labelled,  # noqa: E402
+                            load_sets, score)
 
 
 async def parse_all(agent, texts):
     return [await agent.parse_message(text) for text in texts]
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "veilig-thuis.tar.gz"))
     parser.add_argument("--set", action="append", help="a set's name (default: all)")
@@ -40,6 +41,7 @@ def main() -> None:
     configure_structlog(logging.WARNING)  # Rasa's structlog debug lines carry message texts
     agent = Agent.load(args.model)
     figures = {}
+    below = 0
     for labelled_set in load_sets(ROOT / "tests" / "nlu" / "sets.yml"):
         if args.set and labelled_set.name not in args.set:
             continue
@@ -59,6 +61,9 @@ def main() -> None:
         if labelled_set.kind == "development":
             for text in errors["missed"]:
                 print(f"  MISSED: {text}")
+        misses = below_floors(messages, predictions, labelled_set.floors) if labelled_set.floors else []
+        print("Floors (tests/nlu/sets.yml): " + ("; ".join(misses) if misses else "all held") + "\n")
+        below += bool(misses)
         figures[labelled_set.name] = {
             "kind": labelled_set.kind, "messages": len(messages),
             "accuracy": {s.label: s.accuracy for s in scores},
@@ -68,7 +73,8 @@ def main() -> None:
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 1 if below else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

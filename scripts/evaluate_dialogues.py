@@ -45,9 +45,10 @@ if str(ROOT / "scripts") not in sys.path:  # dialogue_checks, when imported from
     sys.path.append(str(ROOT / "scripts"))
 
 import requests  # noqa: E402
+import yaml  # noqa: E402
 
 from dialogue_checks import (Bubble, Conversation, ConversationResult, DialogueFile,  # noqa: E402
-                             FileError, Observed, check_conversation, domain_slot_values,
+                             FileError, below_floors, Observed, check_conversation, domain_slot_values,
                              figures, format_failures, format_figures, load_conversations)
 
 # "staffed": a Monday morning in opening hours; "closed": a Saturday afternoon.
@@ -460,7 +461,21 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     outcome = run(dialogue_file, args.only)
     print("\n".join(report(dialogue_file, outcome)), flush=True)
-    return 0
+    floors = set_floors(args.file)
+    if floors is None or args.only is not None:
+        return 0
+    misses = below_floors(figures(outcome.results), floors)
+    print("Floors (tests/dialogues/sets.yml): " + ("; ".join(misses) if misses else "all held"))
+    return 1 if misses else 0
+
+
+def set_floors(path: Path) -> Optional[Dict[str, float]]:
+    """The floors tests/dialogues/sets.yml gives this file, if it lists it."""
+    listing = path.resolve().parent / "sets.yml"
+    if not listing.exists():
+        return None
+    entries = yaml.safe_load(listing.read_text(encoding="utf-8"))["sets"]
+    return next((e["floors"] for e in entries if e["file"] == path.name), None)
 
 
 if __name__ == "__main__":

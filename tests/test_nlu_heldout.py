@@ -4,7 +4,7 @@ messages is in the training data, and each set stays above its floors.
 The blind sets were written by authors who never saw the training data or another set; their
 floors sit a little under what they measured when this round ended (docs/recognition.md).
 The development sets were looked at (their errors shaped the data, the cues or a threshold),
-so their floors guard against regressions, not the honest estimate.
+so their floors guard against regressions, not the honest estimate; `make evaluate` checks them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import acute_errors, labels_from_parse, load_labelled, load_sets, score
+from bot.evaluation import below_floors, labels_from_parse, load_labelled, load_sets
 
 pytestmark = pytest.mark.model
 
@@ -64,22 +64,17 @@ def test_sets_are_big_enough_and_never_trained_on(labelled_set):
     assert len(leaked) == 0, f"{len(leaked)} messages of {labelled_set.name} are in data/nlu"
 
 
-@pytest.mark.parametrize("labelled_set", [s for s in SETS if s.floors],
-                         ids=[s.name for s in SETS if s.floors])
-def test_each_set_stays_above_its_floors(agent, labelled_set):
+# The blind sets are the measure and are checked here; the development sets' floors are checked
+# by `make evaluate` (scripts/evaluate.py), which keeps `make test` under its 30 minutes.
+BLIND = [s for s in SETS if s.floors and s.kind == "blind"]
+
+
+@pytest.mark.parametrize("labelled_set", BLIND, ids=[s.name for s in BLIND])
+def test_each_blind_set_stays_above_its_floors(agent, labelled_set):
     messages = load_labelled(str(labelled_set.path))
 
     async def parse_all():
         return [await agent.parse_message(m.text) for m in messages]
 
     predictions = [labels_from_parse(p) for p in asyncio.run(parse_all())]
-    accuracy = {s.label: s.accuracy for s in score(messages, predictions)}
-    errors = acute_errors(messages, predictions)
-    acute = sum(m.acute_danger for m in messages)
-    floors = labelled_set.floors
-    # Figures only in the message: a blind set's texts must not be seen.
-    assert accuracy["concern_type"] >= floors["concern_type"], accuracy["concern_type"]
-    assert accuracy["reporter_role"] >= floors["reporter_role"], accuracy["reporter_role"]
-    assert (acute - len(errors["missed"])) / acute >= floors["acute_recall"], len(errors["missed"])
-    false_alarms = len(errors["false_alarms"])
-    assert false_alarms <= floors["false_alarms"] * (len(messages) - acute), false_alarms
+    assert below_floors(messages, predictions, labelled_set.floors) == []

@@ -34,6 +34,7 @@ def prediction(concern="partnergeweld", concern_conf=0.9, role="omstander", role
     "op dit moment wordt er gegild bij de buren",
     "broers zitten achter me aan, ik zit verstopt in een winkel",
     "hij staat voor mijn deur en bonkt",
+    "shit ik hoor de sleutel",
     "ze ligt op de grond en beweegt niet meer",
     "he is hitting her right now",
     "er doet niemand open en de baby huilt al uren",
@@ -145,6 +146,13 @@ def test_danger_over(text, expected):
     ("de buurman is net vertrokken", True),
     ("mijn moeder is op dit moment niet in gevaar", True),
     ("is zij nu niet in gevaar?", False),
+    # a short answer after the 112 text
+    ("ok gebeld", True),
+    ("heb ze net gebeld!", True),
+    ("oke ze zijn er", True),
+    ("ze zijn er weer", False),
+    ("gebeld?", False),
+    ("ik heb niet gebeld", False),
 ])
 def test_help_at_hand_and_quiet_now_release(text, all_clear):
     assert signals_all_clear(text) is all_clear

@@ -1,5 +1,5 @@
-"""Every test-conversation file of tests/dialogues/sets.yml, played against the real servers
-(scripts/evaluate_dialogues.py), stays above its floors. A blind file reports figures only."""
+"""Every blind test-conversation file of tests/dialogues/sets.yml, played against the real
+servers (scripts/evaluate_dialogues.py), stays above its floors. It reports figures only."""
 
 from __future__ import annotations
 
@@ -22,19 +22,25 @@ FOLDER = Path(__file__).resolve().parents[1] / "dialogues"
 SETS = yaml.safe_load((FOLDER / "sets.yml").read_text(encoding="utf-8"))["sets"]
 
 
+# The blind files are the measure and are played here; the development files, whose failures
+# have been read, are played by `make evaluate`, which also checks their floors (this keeps
+# `make test` under its 30 minutes).
+BLIND = [s for s in SETS if s["kind"] == "blind"]
+
+
 @pytest.mark.parametrize("entry", SETS, ids=[s["file"] for s in SETS])
-def test_each_conversation_set_stays_above_its_floors(entry):
+def test_each_file_says_what_sets_yml_says_it_is(entry):
     dialogue_file = dc.load_conversations(FOLDER / entry["file"],
                                           dc.domain_slot_values(ROOT / "domain.yml"))
     assert dialogue_file.development == (entry["kind"] == "development")
+    assert set(entry["floors"]) == {"conversations_passed", "safety_passed", "fallback_at_most"}
+
+
+@pytest.mark.parametrize("entry", BLIND, ids=[s["file"] for s in BLIND])
+def test_each_conversation_set_stays_above_its_floors(entry):
+    dialogue_file = dc.load_conversations(FOLDER / entry["file"],
+                                          dc.domain_slot_values(ROOT / "domain.yml"))
     outcome = ev.run(dialogue_file, keep_workdir=False)
-    numbers = dc.figures(outcome.results)
-    floors = entry["floors"]
     assert outcome.errors == 0
-    # Figures only in the messages: a blind file's texts never appear in the test output.
-    passed = numbers.conversations_passed / numbers.conversations
-    safety = numbers.safety_passed / numbers.safety_expectations
-    fallback = numbers.fallback_replies / numbers.person_messages
-    assert passed >= floors["conversations_passed"], f"conversations passed {passed:.1%}"
-    assert safety >= floors["safety_passed"], f"safety expectations held {safety:.1%}"
-    assert fallback <= floors["fallback_at_most"], f"fallback rate {fallback:.1%}"
+    # Figures only in the message: a blind file's texts never appear in the test output.
+    assert dc.below_floors(dc.figures(outcome.results), entry["floors"]) == []

@@ -196,3 +196,37 @@ def test_a_professional_gets_the_phone_as_the_way_in_and_a_counsellor_on_request
     assert len(chat.replies) <= 4
     assert not offers_a_counsellor(reply)
     assert offers_a_counsellor(chat.say("kan ik toch even met een medewerker chatten?"))
+
+
+def test_answers_in_own_words_move_the_questions_on(closed, base_url):
+    # The yes or no at the start answers the open question; the rest is kept, not asked again.
+    chat = Chat(base_url)
+    reply = chat.say("mijn broer beheert het geld van onze moeder van 81 en ze heeft nooit meer iets")
+    assert DANGER_QUESTION in texts(reply)
+    reply = chat.say("nee ze woont alleen, hij komt elke dag langs")
+    assert chat.slots()["acute_danger"] is False
+    assert DANGER_QUESTION not in texts(reply) and "Sorry" not in texts(reply)
+    reply = chat.say("nee geen kinderen") if "kinderen" in texts(reply) else reply
+    assert "Wat je nu kunt doen" in texts(reply) and "bank" in texts(reply)
+
+
+def test_no_said_to_the_danger_question_is_not_danger(staffed, base_url):
+    chat = Chat(base_url)
+    chat.say("het jongetje van de overburen staat vaak 's avonds alleen buiten en zegt dat hij honger heeft")
+    reply = chat.say("nee niet nu, hij is net binnen geroepen")
+    assert chat.slots()["acute_danger"] is False
+    assert "Bel dan meteen 112" not in texts(reply)
+
+
+def test_asking_what_to_do_in_the_middle_of_the_questions_gets_the_advice(closed, base_url):
+    chat = Chat(base_url)
+    chat.say("een jongen die ik online ken dreigt mn naaktfotos te delen als ik niet meer stuur")
+    reply = chat.say("wtf wat moet ik doen ik durf het niet aan mn ouders te zeggen")
+    assert "Wat je nu kunt doen" in texts(reply)
+    assert "Centrum Seksueel Geweld" in texts(reply) and "0800-2000" in texts(reply)
+    assert DANGER_QUESTION not in texts(reply)
+
+
+def test_a_person_named_alone_is_invited_to_tell_more(staffed, base_url):
+    reply = Chat(base_url).say("mijn zus")
+    assert "Sorry" not in texts(reply) and "Vertel gerust" in texts(reply)
