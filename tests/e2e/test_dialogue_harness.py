@@ -323,6 +323,17 @@ def test_messages_until_advice_and_the_way_on():
     assert dc.messages_until_advice("closed", [seen(question), seen(advice, closed)]) == 2
 
 
+def test_floors_name_each_figure_that_falls_under_them():
+    numbers = dc.Figures(conversations=10, conversations_passed=4, safety_expectations=20,
+                         safety_passed=19, failed_per_kind={}, person_messages=50,
+                         fallback_replies=5, incomplete_turns=0, until_advice={})
+    assert dc.below_floors(numbers, {"conversations_passed": 0.4, "safety_passed": 0.95,
+                                     "fallback_at_most": 0.1}) == []
+    misses = dc.below_floors(numbers, {"conversations_passed": 0.5, "safety_passed": 0.96,
+                                       "fallback_at_most": 0.09})
+    assert [m.split()[0] for m in misses] == ["conversations", "safety", "fallback"]
+
+
 def test_figures_and_a_blind_report_without_texts_or_ids():
     conversation = dc.Conversation("secret-id", "closed", "website", (
         dc.Turn("mijn geheime zin", {"mentions": ("112",), "safety": True}),
