@@ -18,9 +18,11 @@ YES, NO, UNKNOWN = "ja", "nee", "onbekend"
 # A few filler words may come first ("eh nee", "nou ja", "hmm weet ik niet").
 _FILLER = r"(?:(?:eh+|ehm+|uh+m*|hm+|nou|tja|oké|oke|ok)[\s,.]+)?"
 _END = r"(?=$|[\s,.!?;:)])"
+# "niet nu", "nu niet": the answer to "is er op dit moment iemand in gevaar?" itself.
+_NOT_NOW = r"(?:niet nu|nu niet|nu even niet|niet op dit moment|op dit moment niet)"
 # Not "nee!" or "nee nee": a cry, not an answer.
 _NO = re.compile(
-    _FILLER + r"(?:nee+|neen|nee+j|nope|neuh|nah|niet nu|nu niet|niet op dit moment|helemaal niet"
+    _FILLER + r"(?:nee+|neen|nee+j|nope|neuh|nah|" + _NOT_NOW + r"|helemaal niet"
     r"|niet echt|gelukkig niet|absoluut niet|zeker niet)" + _END + r"(?![\s,]*(?:!|nee\b))",
     re.IGNORECASE)
 # "ja maar ..." takes the yes back as often as not: left to DIET.
@@ -29,9 +31,8 @@ _YES = re.compile(
     + r"(?![\s,]+maar\b)",
     re.IGNORECASE)
 _UNKNOWN = re.compile(
-    _FILLER + r"(?:(?:ik\s+)?weet\s+(?:ik\s+)?(?:het\s+)?niet|(?:ik\s+)?weet\s+niet|geen\s+(?:flauw\s+)?idee"
-    r"|idk|geen idee|dat weet ik niet|weet ik niet precies)" + _END,
-    re.IGNORECASE)
+    _FILLER + r"(?:(?:dat\s+)?(?:ik\s+)?weet\s+(?:ik\s+)?(?:het\s+)?niet|geen\s+(?:flauw\s+)?idee|idk)"
+    + _END, re.IGNORECASE)
 
 # A request for advice in so many words, also inside a longer message ("wtf wat moet ik doen ik
 # durf het niet aan mn ouders te zeggen").
@@ -46,10 +47,7 @@ _WHAT_TO_DO = re.compile(
     re.IGNORECASE)
 
 
-# "nee niet nu", "nu niet": the answer to "is er op dit moment iemand in gevaar?" itself.
-_DENIES_NOW = re.compile(
-    _FILLER + r"(?:nee+[\s,.]+)?(?:niet nu|nu niet|nu even niet|niet op dit moment|op dit moment niet)"
-    + _END, re.IGNORECASE)
+_DENIES_NOW = re.compile(_FILLER + r"(?:nee+[\s,.]+)?" + _NOT_NOW + _END, re.IGNORECASE)
 
 
 def denies_now(text: str) -> bool:

@@ -444,38 +444,52 @@ def report(dialogue_file: DialogueFile, outcome: Run) -> List[str]:
     return lines
 
 
+REGISTRY = ROOT / "tests" / "dialogues" / "sets.yml"
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", type=Path, help="a conversations YAML file")
+    parser.add_argument("files", type=Path, nargs="*",
+                        help="conversation YAML files (default: every file of tests/dialogues/sets.yml)")
     parser.add_argument("--only", metavar="ID", help="play only the conversation with this id")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     os.environ.pop("VT_FAKE_NOW", None)  # the clock is the harness's to pin, per group
-    try:
-        dialogue_file = load_conversations(args.file, domain_slot_values(ROOT / "domain.yml"))
-    except (OSError, FileError) as exc:
-        print(f"evaluate_dialogues: {args.file}: {exc}", file=sys.stderr)
+    files = args.files or [REGISTRY.parent / e["file"] for e in _registered()]
+    if args.only is not None and len(files) != 1:
+        print("evaluate_dialogues: --only needs exactly one file", file=sys.stderr)
         return 2
-    if args.only is not None and all(c.id != args.only for c in dialogue_file.conversations):
+    # Every file is played, also after one fell under its floors; the worst status is returned.
+    return max([evaluate_file(path, args.only) for path in files])
+
+
+def evaluate_file(path: Path, only: Optional[str]) -> int:
+    """Play one file and print its report: 0, 1 under one of its floors, 2 a bad file."""
+    try:
+        dialogue_file = load_conversations(path, domain_slot_values(ROOT / "domain.yml"))
+    except (OSError, FileError) as exc:
+        print(f"evaluate_dialogues: {path}: {exc}", file=sys.stderr)
+        return 2
+    if only is not None and all(c.id != only for c in dialogue_file.conversations):
         print("evaluate_dialogues: no conversation with that id in the file", file=sys.stderr)
         return 2
-    outcome = run(dialogue_file, args.only)
+    outcome = run(dialogue_file, only)
     print("\n".join(report(dialogue_file, outcome)), flush=True)
-    floors = set_floors(args.file)
-    if floors is None or args.only is not None:
+    floors = next((e["floors"] for e in _registered(path.resolve().parent)
+                   if e["file"] == path.name), None)
+    if floors is None or only is not None:
         return 0
     misses = below_floors(figures(outcome.results), floors)
     print("Floors (tests/dialogues/sets.yml): " + ("; ".join(misses) if misses else "all held"))
     return 1 if misses else 0
 
 
-def set_floors(path: Path) -> Optional[Dict[str, float]]:
-    """The floors tests/dialogues/sets.yml gives this file, if it lists it."""
-    listing = path.resolve().parent / "sets.yml"
+def _registered(folder: Path = REGISTRY.parent) -> List[Dict[str, Any]]:
+    """The entries of the sets.yml in `folder` (none when it has no such file)."""
+    listing = folder / "sets.yml"
     if not listing.exists():
-        return None
-    entries = yaml.safe_load(listing.read_text(encoding="utf-8"))["sets"]
-    return next((e["floors"] for e in entries if e["file"] == path.name), None)
+        return []
+    return yaml.safe_load(listing.read_text(encoding="utf-8"))["sets"]
 
 
 if __name__ == "__main__":
