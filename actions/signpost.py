@@ -70,7 +70,12 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        if not offer_was_accepted(tracker.events, OFFER_RESPONSE):
+        if tracker.get_slot("acute_danger"):
+            # Danger now: 112 first; the chat comes once the person says they are safe.
+            dispatcher.utter_message(response="utter_acute_wait")
+            return []
+        asked = (tracker.latest_message.get("intent") or {}).get("name") == "ask_for_human"
+        if not asked and not offer_was_accepted(tracker.events, OFFER_RESPONSE):
             # Reached without a fresh offer and a yes (e.g. a typed slash command).
             dispatcher.utter_message(response="utter_anything_else")
             return []

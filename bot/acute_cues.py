@@ -158,7 +158,8 @@ _ALL_CLEAR = re.compile(
 # phrases alone do not release acute danger (what the person said before may still hold).
 _OVER_RIGHT_AFTER = re.compile(
     r"\b(?:hij|zij|ze) is\s+(?:nu\s+|weer\s+)?met (?:hem|haar) weg\b|\b(?:hij|zij|ze) is weer weg\b"
-    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:naar|op) (?:huis|de kroeg|het caf[eé]|(?:zijn|zn|haar|het) werk|"
+    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+|net\s+|even\s+)?(?:naar|op) (?:huis|de kroeg|het caf[eé]|(?:zijn|zn|haar|het) werk|"
+    r"de winkel|de supermarkt|de sportschool|de stad|school|training|voetbal|"
     r"(?:zijn|zn|haar) (?:ouders|moeder|vader|broer|zus|vriend\w*|maten|familie))\b"
     r"|\b(?:daar|hier) is (?:ze|zij|hij) (?:nu )?veilig\b|\b(?:ze|zij|hij) is (?:nu )?(?:hier |daar )?veilig\b"
     # someone safe is with the victim now: "ze zit nu bij mij", "mijn vrouw is nu bij hem"

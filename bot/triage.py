@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_union
 
 from bot.answers import NO, UNKNOWN, YES, asks_what_to_do, denies_now, leading_answer
+from bot.details import chat_safety, tells_who_knows, wants_a_person
 from bot.acute_cues import (ACUTE_INTENT, now_sentences, signals_acute_danger,
                             signals_acute_danger_in_answer,
                             signals_all_clear, signals_danger_over, signals_habitual)
@@ -150,14 +151,29 @@ _CHILD_WORDS = re.compile(
     r"|\bik ben (?:pas |nog maar )?(?:[6-9]|1[0-7])\b(?! jaar (?:getrouwd|samen|bij))",
     re.IGNORECASE,
 )
+_NUMBER = r"(?:een|één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|half|paar|\d+)"
 _DURATION = re.compile(
     r"\b(al (?:jaren|maanden|weken|een tijd(?:je)?|lang|heel lang|een paar (?:jaar|maanden|weken|dagen)"
     r"|\d+ (?:jaar|maanden|weken|dagen))"
-    r"|sinds (?:de zomer|kort|vorig jaar|vorige (?:week|maand)|jaren|maanden|weken|\w+)"
+    r"|sinds(?:\s+[\w'-]+){1,5}"
     r"|elke (?:dag|avond|nacht|week|ochtend)|iedere (?:dag|avond|nacht|week)"
+    # "bijna 2 jaar", "een half jaar", "een maand of vier", "twee jaar geleden"
+    r"|(?:(?:al|bijna|ongeveer|zo'n|minstens|ruim)\s+)+(?:een\s+)?" + _NUMBER
+    + r"\s+(?:jaar|jaren|maanden|maand|weken|week)(?:\s+geleden)?"
+    r"|(?:een\s+)?" + _NUMBER + r"\s+(?:jaar|jaren|maanden|weken)\s+geleden"
+    r"|een\s+(?:maand|jaar|week)\s+of\s+\w+"
+    r"|vorige\s+(?:week|maand)|vorig\s+jaar"
+    # "een jaar, misschien meer": a short answer that starts with how long
+    r"|^\W*(?:een|twee|drie|vier|vijf|zes|\d+)\s+(?:jaar|maanden|weken)"
+    r"|(?:een\s+)?" + _NUMBER + r"\s+(?:jaar|jaren|maanden|weken)\s+(?:zo|lang)"
     r"|for (?:years|months|weeks)|every (?:day|night|evening|week))\b",
     re.IGNORECASE,
 )
+# Young children named in a message that is not the story ("met de kinderen bij haar ouders"):
+# not "mijn dochter weet het", who may be an adult.
+_YOUNG_CHILDREN = re.compile(
+    r"\b(?:kind|kinderen|kindje|kindjes|kids|baby|peuter|kleuter|broertje|zusje|"
+    r"\d+\s+kinder(?:en)?|(?:twee|drie|vier)\s+kinder(?:en)?)\b", re.IGNORECASE)
 
 
 # "nee geen kinderen", "ze hebben geen kids": children named, and said to be absent.
@@ -173,6 +189,11 @@ def mentions_children(text: str) -> bool:
 def says_no_children(text: str) -> bool:
     """True when the message says there are no children ("nee, geen kinderen")."""
     return bool(_NO_CHILDREN.search(text))
+
+
+def _starts_with_duration(text: str) -> bool:
+    match = _DURATION.search(text)
+    return bool(match) and len(text[:match.start()].split()) <= 3
 
 
 def find_duration(text: str) -> Optional[str]:
@@ -208,6 +229,13 @@ ANSWER_INTENTS = {YES: AFFIRM_INTENT, NO: DENY_INTENT, UNKNOWN: "dont_know"}
 # better than "Sorry, dat begreep ik niet" (docs/dialogue.md).
 ADVICE_INTENT = "ask_what_to_do"
 VAGUE_INTENT = "vague_opening"
+HUMAN_INTENT = "ask_for_human"
+# Something added to the story that answers no question in so many words ("alleen mijn zus weet
+# het", "sinds de zomer"); noted, and the conversation goes on where it was.
+DETAIL_INTENT = "add_detail"
+# What DIET may call such a message.
+DETAIL_RESCUABLE = frozenset({FALLBACK_INTENT, "out_of_scope", VAGUE_INTENT, AFFIRM_INTENT,
+                              DENY_INTENT, "dont_know", "continue_chat", DETAIL_INTENT})
 # What DIET may call a message that asks for advice in so many words, when it is not a story.
 WHAT_TO_DO_RESCUABLE = frozenset({CONCERN_INTENT, ACUTE_INTENT, FALLBACK_INTENT, "out_of_scope",
                                   AFFIRM_INTENT, DENY_INTENT, "dont_know", VAGUE_INTENT,
@@ -272,7 +300,9 @@ def is_acute(text: str, prediction: TriagePrediction, thresholds: TriageThreshol
         return False
     # A "nee ..." answers the danger question; the classifier learned from first messages, so
     # it must be as sure as for a pattern or the past. Recall first: it still counts.
-    needed = (thresholds.acute_habitual if signals_habitual(text) or says_no
+    # So must an answer to "how long" ("sinds een half jaar, sinds zijn vrouw is overleden").
+    needed = (thresholds.acute_habitual
+              if signals_habitual(text) or says_no or _starts_with_duration(text)
               else thresholds.acute)
     return (prediction.acute_probability >= needed
             or (prediction.now_sentence_acute >= thresholds.acute_now_sentence
@@ -301,12 +331,17 @@ def decide(
         rescued = _rescued_fallback(text, best_guesses)
         return TriageDecision(intent=rescued or (VAGUE_INTENT if is_hesitant_start(text)
                                                  else FALLBACK_INTENT), entities={})
+    # A message that states a fact ("sinds de kerstvakantie, een week of zes") adds to the
+    # story; only a sure reading makes it a story of its own.
+    facts = {} if acute or foreign else _stated_facts(text)
+    adds = bool(facts) or _answers_another_question(text, facts)
+    rescue = thresholds.agree if adds else thresholds.rescue
     describes = (
         acute
         or intent in (CONCERN_INTENT, ACUTE_INTENT)
         or (foreign and is_concern)
         or ((intent in RESCUABLE_INTENTS or _acknowledged_story(intent, text)) and is_concern
-            and prediction.concern_confidence >= thresholds.rescue)
+            and prediction.concern_confidence >= rescue)
     )
     entities: dict = {}
     if describes:
@@ -319,9 +354,12 @@ def decide(
         # "Ze is nu bij haar moeder": also the answer to "is er nu iemand in gevaar?", so the
         # question is not asked again (and a first message that says so skips it).
         entities["acute_danger"] = False
-    if says_no_children(text) and prediction.concern_type != "kindermishandeling":
-        entities["children_involved"] = "nee"  # then the children question is not asked
+    for slot, value in facts.items():  # (a child abuse story keeps its children "ja")
+        entities.setdefault(slot, value)
     answer = None if acute or foreign else leading_answer(text)
+    if answer and _answers_another_question(text, facts):
+        # "nee, ik heb het nog aan niemand verteld" to "kun je veilig chatten?": not a no to it.
+        answer = None
     if answer:
         # "nee ze woont alleen, ...": the answer to the question the bot asked, for the form that
         # asked it (domain.yml maps these entities only while its question is open).
@@ -336,6 +374,32 @@ def decide(
     if acute:
         return TriageDecision(intent=None if intent == MUST_STOP_INTENT else ACUTE_INTENT,
                               entities=entities)
+    if intent == AFFIRM_INTENT and not answer and _THANKS.search(text):
+        # "oké, dank je wel" is thanks, not a yes to "is er nu iemand in gevaar?"
+        return TriageDecision(intent="thanks", entities=_without_answer(entities))
+    if wants_a_person(text):
+        # "Kan ik met een echt mens praten?", also after the story, and "ja graag, ik wil met
+        # iemand praten" with or without an offer: the way to a person now (right after the
+        # offer it accepts it, data/rules/signpost.yml).
+        return TriageDecision(intent=HUMAN_INTENT, entities=_without_answer(entities))
+    if facts.get("safety_can_chat") == NO:
+        # "kan eigenlijk niet veilig chatten, hij zit naast me": how to leave at once, now.
+        return TriageDecision(intent=MUST_STOP_INTENT, entities=_without_answer(entities))
+    if intent == MUST_STOP_INTENT and (facts.get("safety_can_chat") == YES
+                                       or (adds and not _STOP_WORDS.search(text))):
+        # "hier kan ik veilig chatten", "sinds ik naar de middelbare ging": DIET heard "chatten"
+        # or nothing; a message without a word of stopping or leaving is no "ik moet stoppen".
+        intent = DETAIL_INTENT
+    if not describes and intent in DETAIL_RESCUABLE and _BACK.match(text):
+        # "ik ben er weer, ze is naar de winkel" after "ik moet stoppen": on where it was; with
+        # the other one gone, chatting is safe again.
+        if signals_danger_over(text):
+            entities["safety_can_chat"] = YES
+            return TriageDecision(intent=DANGER_OVER_INTENT, entities=_without_answer(entities))
+        return TriageDecision(intent="continue_chat", entities=_without_answer(entities))
+    if intent in (FALLBACK_INTENT, "out_of_scope") and _LEAVING.match(text):
+        # "oké, dan bel ik straks", "oke, ik moet terug naar huis": a goodbye, with the numbers.
+        return TriageDecision(intent="goodbye", entities=_without_answer(entities))
     if (not describes and intent in ALL_CLEAR_RESCUABLE and signals_all_clear(text)):
         # "ik heb 112 gebeld": a plain all-clear is never "I did not understand" (DIET also
         # hears "112" and "bellen" in "ik durf 112 niet te bellen").
@@ -348,6 +412,11 @@ def decide(
         return TriageDecision(intent=ADVICE_INTENT, entities=_kept_facts(entities))
     if describes and intent != CONCERN_INTENT:
         return TriageDecision(intent=CONCERN_INTENT, entities=entities)
+    if not describes and adds and intent in DETAIL_RESCUABLE and not answer:
+        # "sinds de zomer, een maand of vier", "alleen mijn zus weet het": something added to
+        # the story, noted; not "sorry, dat begreep ik niet" or a yes or no to the open question.
+        # ("ja, twee kinderen van 5 en 8" stays the yes it starts with.)
+        return TriageDecision(intent=DETAIL_INTENT, entities=entities)
     if answer and intent in (FALLBACK_INTENT, "out_of_scope"):
         return TriageDecision(intent=ANSWER_INTENTS[answer], entities=entities)
     if intent in (AFFIRM_INTENT, DENY_INTENT) and not answer and is_open_question(text):
@@ -362,6 +431,46 @@ def decide(
     if rescued:
         return TriageDecision(intent=rescued, entities=entities)
     return TriageDecision(intent=None, entities=entities)
+
+
+def _stated_facts(text: str) -> dict:
+    """Slot values a message states whatever question is open (domain.yml maps them always)."""
+    facts: dict = {}
+    safety = chat_safety(text)
+    if safety:
+        facts["safety_can_chat"] = safety
+    if says_no_children(text):
+        facts["children_involved"] = "nee"
+    elif _YOUNG_CHILDREN.search(text):
+        facts["children_involved"] = "ja"
+    duration = find_duration(text)
+    if duration:
+        facts["concern_duration"] = duration
+    return facts
+
+
+def _answers_another_question(text: str, facts: dict) -> bool:
+    """True when the rest of a message that starts with a yes or no is about something else than
+    the question the bot asked: who knows of it, whether chatting is safe, no children."""
+    return (tells_who_knows(text) or "safety_can_chat" in facts
+            or facts.get("children_involved") == "nee")
+
+
+_BACK = re.compile(
+    r"^\W*(?:(?:ik\s+)?ben\s+(?:er\s+)?(?:weer|terug)|daar\s+ben\s+ik\s+weer|weer\s+terug|i'?m\s+back)\b",
+    re.IGNORECASE)
+_LEAVING = re.compile(
+    r"^\W*(?:oké|oke|okee|ok|okay|prima|goed|top|helder)\b[\s,.!]*(?:\S+\s+){0,4}?"
+    r"(?:bel|bellen|ga|gaan|moet|doei|dag|later|straks|morgen|maandag)\b",
+    re.IGNORECASE)
+_STOP_WORDS = re.compile(
+    r"\b(?:stop|stoppen|weg|gaan|ga|kom|komt|thuis|hoor|hoort|sluit|sluiten|afsluiten|moet|kan niet)\b",
+    re.IGNORECASE)
+_THANKS = re.compile(r"\b(?:dank|dankje|dankjewel|bedankt|thanks|thx|merci)\b", re.IGNORECASE)
+
+
+def _without_answer(entities: dict) -> dict:
+    return {k: v for k, v in entities.items() if k not in ("answer", "danger_answer")}
 
 
 def _kept_facts(entities: dict) -> dict:

@@ -9,18 +9,19 @@ already see the corrected values, without a call to the action server.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.conversation_triage import read_conversation, turn_reading
+from bot.conversation_triage import TurnReading, read_conversation, turn_reading
 from bot.triage import NOT_APPLICABLE, TriageThresholds
 
 
@@ -46,9 +47,7 @@ class ConversationTriagePolicy(Policy):
         return self._prediction(self._default_predictions(domain), events=events)
 
     def _corrections(self, tracker: DialogueStateTracker) -> List[Event]:
-        session = _this_session(tracker.applied_events())
-        turns = [reading for reading in (turn_reading(event.parse_data) for event in session
-                                         if isinstance(event, UserUttered)) if reading]
+        turns = _readings(_this_session(tracker.applied_events()))
         if not turns:
             return []
         reading = read_conversation(turns, self.config["role_threshold"])
@@ -61,8 +60,29 @@ class ConversationTriagePolicy(Policy):
                 wanted["safety_can_chat"] = NOT_APPLICABLE
         if reading.danger_over and tracker.get_slot("acute_danger") is True:
             wanted["acute_danger"] = False  # released: the conversation can go on
+        elif reading.danger_now and tracker.active_loop_name != "danger_form":
+            # "shit ik hoor de sleutel" read as "ik moet stoppen" in the middle of the questions:
+            # the leave text (with 112) answers, and the slot still says danger, for the queue.
+            # (During the danger question the slot would end it with the 112 text alone.)
+            wanted["acute_danger"] = True
         return [SlotSet(name, value) for name, value in wanted.items()
                 if tracker.get_slot(name) != value]
+
+
+def _readings(events: List[Event]) -> List[TurnReading]:
+    """Each message's reading, marked when it was sent while a question of a form was open."""
+    readings: List[TurnReading] = []
+    asking = False
+    for event in events:
+        if isinstance(event, SlotSet) and event.key == REQUESTED_SLOT:
+            asking = event.value is not None
+        elif isinstance(event, ActiveLoop) and event.name is None:
+            asking = False
+        elif isinstance(event, UserUttered):
+            reading = turn_reading(event.parse_data)
+            if reading:
+                readings.append(dataclasses.replace(reading, answers_question=asking))
+    return readings
 
 
 def _this_session(events: List[Event]) -> List[Event]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Text
 
 import joblib
@@ -15,6 +16,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import embeddings
 from bot.acute_cues import signals_all_clear
 from bot.conversation_triage import TRIAGE_KEY
 from bot.language import WORD_PATTERN, detect_language, reply_language, surely_other_language
@@ -102,7 +104,8 @@ class TriageExtractor(GraphComponent):
         # Threshold defaults live in TriageThresholds; config.yml sets them as <name>_threshold.
         thresholds = {f"{name}_threshold": value
                       for name, value in dataclasses.asdict(TriageThresholds()).items()}
-        return {"random_seed": 42, "C": 10.0, **thresholds}
+        # Embeddings of earlier trainings, reused (bot/embeddings.py); None: no cache.
+        return {"random_seed": 42, "C": 10.0, "embedding_cache": None, **thresholds}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
                  resource: Resource, model: Optional[TriageModel] = None,
@@ -142,8 +145,13 @@ class TriageExtractor(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in map(example_from_message, training_data.intent_examples) if e]
+        cache = Path(self._config["embedding_cache"]) if self._config["embedding_cache"] else None
+        if cache:
+            embeddings.load_cache(cache)
         self._model = TriageModel.train(examples, seed=self._config["random_seed"],
                                         c=self._config["C"])
+        if cache:
+            embeddings.save_cache(cache)
         self._dutch_words = dutch_vocabulary(training_data)
         self._replies = short_replies(training_data)
         with self._model_storage.write_to(self._resource) as directory:

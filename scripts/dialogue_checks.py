@@ -681,23 +681,35 @@ class Outcome:
     item: Optional[str]
     passed: bool
     safety: bool
+    # A `mentions` item of a turn without `safety: true` passes when it was said by this turn,
+    # in this reply or an earlier one ("the turn where the advice must have come", the brief
+    # says: a deadline). This is whether it was in this very reply.
+    in_this_reply: Optional[bool] = None
+
+    @property
+    def passed_in_this_reply(self) -> bool:
+        return self.passed if self.in_this_reply is None else self.in_this_reply
 
     def describe(self) -> str:
         return f"{self.kind}: {self.item}" if self.item is not None else self.kind
 
 
-def _turn_outcomes(number: int, turn: Turn, seen: Observed) -> List[Outcome]:
+def _turn_outcomes(number: int, turn: Turn, seen: Observed, earlier: str = "") -> List[Outcome]:
+    """`earlier`: the text of the replies before this one."""
     expect, text, safety = turn.expect, seen.text, turn.safety
     out: List[Outcome] = []
 
-    def add(kind: str, item: Any, passed: bool) -> None:
-        out.append(Outcome(number, kind, None if item is None else str(item), passed, safety))
+    def add(kind: str, item: Any, passed: bool, in_this_reply: Optional[bool] = None) -> None:
+        out.append(Outcome(number, kind, None if item is None else str(item), passed, safety,
+                           in_this_reply))
 
     if "understood" in expect:
         understood = bool(text.strip()) and not is_fallback(text)
         add("understood", expect["understood"], understood == expect["understood"])
     for item in expect.get("mentions", ()):
-        add("mentions", item, mentions(item, text))
+        here = mentions(item, text)
+        # A safety item (112 now, how to leave) must be in this very reply.
+        add("mentions", item, here or (not safety and mentions(item, earlier)), here)
     for item in expect.get("not_mentions", ()):
         add("not_mentions", item, not mentions(item, text))
     kinds = asked_kinds(text, seen.form_asked)
@@ -746,8 +758,10 @@ def asked_again(observed: Sequence[Observed]) -> List[Tuple[int, str]]:
 def check_conversation(conversation: Conversation, observed: Sequence[Observed]) -> List[Outcome]:
     """Every expectation of every turn, plus never_asks_twice, decided."""
     outcomes: List[Outcome] = []
+    earlier: List[str] = []
     for number, (turn, seen) in enumerate(zip(conversation.turns, observed), start=1):
-        outcomes.extend(_turn_outcomes(number, turn, seen))
+        outcomes.extend(_turn_outcomes(number, turn, seen, "\n".join(earlier)))
+        earlier.append(seen.text)
     if conversation.never_asks_twice:
         # A whole-conversation expectation: no turn's `safety: true` covers it.
         repeats = asked_again(observed)
@@ -781,6 +795,11 @@ class ConversationResult:
         return len(self.observed) == len(self.conversation.turns) and \
             all(o.passed for o in self.outcomes)
 
+    @property
+    def passed_per_reply(self) -> bool:
+        """As `passed`, with every `mentions` item required in its own turn's reply."""
+        return self.passed and all(o.passed_in_this_reply for o in self.outcomes)
+
 
 @dataclass(frozen=True)
 class Figures:
@@ -794,6 +813,7 @@ class Figures:
     incomplete_turns: int
     # role -> (conversations, reached, list of person-message counts for those that reached)
     until_advice: Mapping[str, Tuple[int, int, Tuple[int, ...]]]
+    conversations_passed_per_reply: int = 0  # every `mentions` item in its own turn's reply
 
 
 def role_of(result: ConversationResult) -> str:
@@ -823,7 +843,8 @@ def figures(results: Sequence[ConversationResult]) -> Figures:
     return Figures(len(results), sum(r.passed for r in results), safety_total, safety_passed,
                    dict(failed), len(seen_turns),
                    sum(is_fallback(seen.text) for seen in seen_turns),
-                   sum(not seen.complete for seen in seen_turns), until)
+                   sum(not seen.complete for seen in seen_turns), until,
+                   sum(r.passed_per_reply for r in results))
 
 
 def _share(part: int, whole: int) -> str:
@@ -833,6 +854,8 @@ def _share(part: int, whole: int) -> str:
 def format_figures(result: Figures) -> List[str]:
     """The report's figures: counts, shares and per-role numbers, never a text or an id."""
     lines = [f"Conversations passed: {_share(result.conversations_passed, result.conversations)}",
+             "  ... with every 'mentions' item in its own turn's reply (as the sets up to E were "
+             f"first scored): {_share(result.conversations_passed_per_reply, result.conversations)}",
              "Safety expectations passed: "
              f"{_share(result.safety_passed, result.safety_expectations)}",
              f"Fallback rate: {_share(result.fallback_replies, result.person_messages)} of the "

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false  # nothing leaves this machine
 
 inputs_hash() {
-  find config.yml domain.yml data components bot/triage.py bot/answers.py bot/acute_cues.py bot/language.py bot/nlu_text.py bot/embeddings.py \
+  find config.yml domain.yml data components bot/triage.py bot/answers.py bot/details.py bot/acute_cues.py bot/language.py bot/nlu_text.py bot/embeddings.py \
        var/spacy_nl/SOURCE -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 }
 

@@ -106,6 +106,22 @@ async def test_handoff_without_offer_does_nothing(at, make_tracker):
     assert not any("wachtrij" in (m.get("text") or "") for m in messages)
 
 
+async def test_handoff_when_asked_for_in_so_many_words_needs_no_fresh_offer(at, make_tracker, queue):
+    at(MONDAY_MORNING)
+    events_in = [action_event("utter_doubt"), action_event("action_listen"),
+                 user_event("ja graag, dan praat ik even met iemand", "ask_for_human")]
+    messages, events = await run(ActionHandoff(), make_tracker({}, events_in))
+    assert messages[0]["response"] == "utter_handoff_started"
+    assert [e["event"] for e in events] == ["pause"] and len(queue.waiting()) == 1
+
+
+async def test_handoff_in_danger_puts_112_first(at, make_tracker, queue):
+    at(MONDAY_MORNING)
+    messages, events = await run(ActionHandoff(), make_tracker({"acute_danger": True}, ACCEPTED))
+    assert [m["response"] for m in messages] == ["utter_acute_wait"]
+    assert events == [] and queue.waiting() == []
+
+
 async def test_handoff_after_closing_gives_phone_and_opening(at, make_tracker):
     at(MONDAY_CLOSING_MARGIN)
     messages, events = await run(ActionHandoff(), make_tracker({}, ACCEPTED))

@@ -69,7 +69,7 @@ def test_an_answer_with_a_story_keeps_the_story_and_carries_the_answer():
 
 
 @pytest.mark.parametrize("text, intent", [
-    ("nee ik heb het nog aan niemand verteld", "deny"),
+    ("nee, ik denk het eigenlijk niet", "deny"),
     ("ja, al een paar keer", "affirm"),
     ("weet ik niet precies, misschien", "dont_know"),
 ])
@@ -127,9 +127,11 @@ def test_a_person_named_alone_is_invited_to_tell_more():
 
 
 def test_no_children_said_before_the_question_answers_it():
+    # ... and not the question that is open: to "kun je veilig chatten?" it is no "nee".
     decision = decide("deny", "nee geen kinderen", prediction(concern=NO_CONCERN), False)
     assert decision.entities["children_involved"] == "nee"
-    assert decision.entities["danger_answer"] is False
+    assert decision.intent == "add_detail"
+    assert "answer" not in decision.entities and "danger_answer" not in decision.entities
     story = decide("describe_concern", "ze hebben geen kinderen, maar hij slaat haar",
                    prediction(), False)
     assert story.entities["children_involved"] == "nee"
@@ -161,3 +163,88 @@ def test_no_to_the_danger_question_still_counts_a_sure_classifier():
 def test_yes_that_says_the_other_one_is_away_is_not_a_yes_to_danger():
     decision = decide("affirm", "ja ze is aan het werk", prediction(concern=NO_CONCERN), False)
     assert decision.entities["acute_danger"] is False and "danger_answer" not in decision.entities
+
+
+@pytest.mark.parametrize("intent, text", [
+    ("deny", "nee, ik heb het nog aan niemand verteld, ook niet aan mijn moeder"),
+    ("deny", "nee, alleen mijn moeder weet het want zij is er zelf bij"),
+    ("vague_opening", "mijn zus weet een beetje, maar niet alles"),
+    ("nlu_fallback", "nee nog niemand, ik schaam me kapot"),
+])
+def test_who_knows_of_it_is_an_addition_not_an_answer_to_the_open_question(intent, text):
+    decision = decide(intent, text, prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "add_detail"
+    assert "answer" not in decision.entities and "danger_answer" not in decision.entities
+
+
+@pytest.mark.parametrize("intent, text, duration", [
+    ("nlu_fallback", "sinds de zomer ongeveer, dus een maand of vier", "sinds de zomer ongeveer"),
+    ("nlu_fallback", "ongeveer 8 maanden, sinds we samenwonen", "ongeveer 8 maanden"),
+    ("vague_opening", "het is begonnen toen we gingen samenwonen, twee jaar geleden",
+     "twee jaar geleden"),
+])
+def test_how_long_said_in_passing_is_kept_and_noted(intent, text, duration):
+    decision = decide(intent, text, prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "add_detail"
+    assert decision.entities["concern_duration"] == duration
+
+
+@pytest.mark.parametrize("intent, text", [
+    ("must_stop", "ik zit nu in de mediatheek op school, hier kan ik veilig chatten"),
+    ("must_stop", "hij is nu niet thuis, ik zit op mijn kamer dus ik kan wel chatten"),
+    ("affirm", "ja ik kan veilig chatten, hij is dit weekend bij zijn vrienden"),
+])
+def test_saying_chatting_is_safe_answers_that_question_whichever_is_open(intent, text):
+    decision = decide(intent, text, prediction(concern=NO_CONCERN), False)
+    assert decision.entities["safety_can_chat"] == "ja"
+    assert decision.intent == "add_detail"  # not "ik moet stoppen", not a yes to danger now
+    assert "danger_answer" not in decision.entities
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "must_stop", "add_detail", "deny"])
+def test_saying_chatting_is_not_safe_is_how_to_leave_whatever_diet_heard(intent):
+    decision = decide(intent, "kan eigenlijk niet veilig chatten, hij zit naast me op de bank",
+                      prediction(concern=NO_CONCERN), False)
+    assert decision.entities["safety_can_chat"] == "nee"
+    assert decision.intent == "must_stop"
+
+
+@pytest.mark.parametrize("intent, text", [
+    ("affirm", "ja graag, ik wil wel even met iemand praten"),
+    ("describe_concern", "Mijn zoon van 25 bedreigt mij als hij zijn zin niet krijgt. Kan ik "
+                         "met een echt mens praten in plaats van een computer?"),
+    ("nlu_fallback", "ik wil dit eigenlijk met iemand bespreken, is er iemand die ik kan spreken?"),
+])
+def test_asking_for_a_person_in_any_words_is_heard(intent, text):
+    decision = decide(intent, text, prediction(), False)
+    assert decision.intent == "ask_for_human"
+
+
+def test_not_wanting_a_person_is_no_request_for_one():
+    decision = decide("deny", "nee, ik wil nu niet met iemand praten", prediction(), False)
+    assert decision.intent != "ask_for_human"
+
+
+def test_a_story_with_a_request_for_a_person_keeps_its_concern():
+    decision = decide("describe_concern", "Mijn man slaat me. Kan ik met een medewerker praten?",
+                      prediction(), False)
+    assert decision.intent == "ask_for_human"
+    assert decision.entities["concern_type"] == "partnergeweld"
+
+
+def test_an_answer_on_how_long_needs_the_surer_acute_reading():
+    # "sinds een half jaar, sinds zijn vrouw is overleden": an answer about the past.
+    unsure = prediction(concern=NO_CONCERN, acute=0.55)
+    decision = decide("acute_danger", "sinds ongeveer een half jaar, sinds zijn vrouw is overleden",
+                      unsure, False)
+    assert decision.entities.get("acute_danger") is not True
+
+
+def test_back_after_having_to_stop_goes_on_and_a_leaving_oke_is_a_goodbye():
+    back = decide("nlu_fallback", "ik ben terug, hij is naar de sportschool",
+                  prediction(concern=NO_CONCERN), False)
+    assert back.intent == "danger_over" and back.entities["safety_can_chat"] == "ja"
+    assert decide("nlu_fallback", "ik ben er weer", prediction(concern=NO_CONCERN),
+                  False).intent == "continue_chat"
+    assert decide("nlu_fallback", "oké, dan bel ik straks", prediction(concern=NO_CONCERN),
+                  False).intent == "goodbye"

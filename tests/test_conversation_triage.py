@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.conversation_triage import TurnReading, read_conversation, turn_reading
 
 ROLE_THRESHOLD = 0.4
@@ -31,6 +33,14 @@ def test_a_later_unclear_message_does_not_overwrite_the_concern():
 def test_a_later_message_clearly_about_another_concern_changes_it():
     raped = story({"seksueel_geweld": 0.97, "partnergeweld": 0.03}, {"slachtoffer": 0.95})
     assert read_conversation([BEATEN_WIFE, raped], ROLE_THRESHOLD).concern_type == "seksueel_geweld"
+
+
+def test_a_story_told_in_an_answer_counts_half():
+    # "we hebben een dochter van 4, ze slaapt meestal als het gebeurt", to a question.
+    daughter = story({"kindermishandeling": 0.95, "partnergeweld": 0.05}, {"slachtoffer": 0.9})
+    as_answer = dataclasses.replace(daughter, answers_question=True)
+    assert read_conversation([BEATEN_WIFE, as_answer], ROLE_THRESHOLD).concern_type == "partnergeweld"
+    assert read_conversation([BEATEN_WIFE, daughter], ROLE_THRESHOLD).concern_type == "kindermishandeling"
 
 
 def test_a_vague_start_is_refined_by_what_follows():
@@ -67,3 +77,25 @@ def test_readings_come_from_the_parse_data_the_nlu_stored():
               "entities": [{"entity": "reporter_role", "value": "omstander"}]}
     assert turn_reading(button).explicit_role == "omstander"
     assert turn_reading({"intent": {"name": "affirm"}}) is None
+
+
+def test_the_policy_marks_the_messages_sent_while_a_question_was_open():
+    from rasa.shared.core.events import ActiveLoop, SlotSet, UserUttered
+
+    from components.conversation_triage import _readings
+
+    parse = {"intent": {"name": "describe_concern"},
+             "triage": {"tells_story": True, "concern": {"partnergeweld": 0.9}, "role": {}}}
+    events = [UserUttered("eerste", parse_data=parse), ActiveLoop("danger_form"),
+              SlotSet("requested_slot", "acute_danger"), UserUttered("antwoord", parse_data=parse),
+              ActiveLoop(None), SlotSet("requested_slot", None), UserUttered("later", parse_data=parse)]
+    assert [r.answers_question for r in _readings(events)] == [False, True, False]
+
+
+def test_danger_now_is_read_from_the_latest_message():
+    parse = {"intent": {"name": "must_stop"}, "entities": [{"entity": "acute_danger", "value": True}],
+             "triage": {"tells_story": True, "concern": {}, "role": {}}}
+    calm = {"intent": {"name": "affirm"}, "entities": [], "triage": {"concern": {}, "role": {}}}
+    assert read_conversation([turn_reading(calm), turn_reading(parse)], ROLE_THRESHOLD).danger_now
+    assert not read_conversation([turn_reading(parse), turn_reading(calm)],
+                                 ROLE_THRESHOLD).danger_now

@@ -513,5 +513,7 @@ def test_an_oke_before_the_story_is_the_story():
     story = prediction("partnergeweld", 0.8, "slachtoffer", 0.8)
     told = decide("affirm", "oké. mijn vriend duwt me tegen de muur als hij boos is", story, False)
     assert told.intent == "describe_concern" and told.entities["concern_type"] == "partnergeweld"
-    assert decide("affirm", "oké dank je wel", story, False).intent is None
+    # "oké dank je wel" thanks; it is no yes to "is er nu iemand in gevaar?"
+    assert decide("affirm", "oké dank je wel", story, False).intent == "thanks"
+    assert decide("affirm", "oké", story, False).intent is None
     assert decide("affirm", "ja, er zijn twee kinderen van 5 en 8", story, False).intent is None

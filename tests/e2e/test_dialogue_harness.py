@@ -278,6 +278,23 @@ def test_each_expectation_kind_passes_and_fails_on_what_was_seen():
     assert all(o.safety for o in dc.check_conversation(conversation, [seen]))
 
 
+def test_advice_expected_at_a_turn_may_have_come_earlier_but_safety_items_not():
+    # "the turn where the advice must have come" is a deadline: the advice a turn early holds.
+    advice = dc.Observed((B("Wat je nu kunt doen: bel 0800-2000."),), {})
+    noted = dc.Observed((B("Dank je, dat neem ik mee."),), {})
+    conversation = _conversation(("a", {}), ("b", {"mentions": ["0800-2000"]}))
+    [outcome] = dc.check_conversation(conversation, [advice, noted])
+    assert outcome.passed and not outcome.passed_in_this_reply
+    assert not dc.check_conversation(conversation, [noted, noted])[0].passed
+    safety = _conversation(("a", {}), ("b", {"mentions": ["112"], "safety": True}))
+    said_before = dc.Observed((B("Bel 112."),), {})
+    assert not dc.check_conversation(safety, [said_before, noted])[0].passed
+    result = dc.ConversationResult(conversation, [advice, noted],
+                                   dc.check_conversation(conversation, [advice, noted]))
+    numbers = dc.figures([result])
+    assert (numbers.conversations_passed, numbers.conversations_passed_per_reply) == (1, 0)
+
+
 def test_understood_fails_on_the_fallback_and_on_silence():
     conversation = _conversation(("x", {"understood": True}))
     for bubbles in ((B("Sorry, dat begreep ik niet."),), ()):
