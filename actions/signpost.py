@@ -74,6 +74,7 @@ class ActionHandoff(Action):
             # Danger now: 112 first; the chat comes once the person says they are safe.
             dispatcher.utter_message(response="utter_acute_wait")
             return []
+        # Asking for a person in so many words is a yes of its own (data/rules/signpost.yml).
         asked = (tracker.latest_message.get("intent") or {}).get("name") == "ask_for_human"
         if not asked and not offer_was_accepted(tracker.events, OFFER_RESPONSE):
             # Reached without a fresh offer and a yes (e.g. a typed slash command).

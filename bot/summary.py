@@ -68,8 +68,6 @@ DETOUR_INTENTS = frozenset({
     "ask_device_safety", "ask_storage", "thanks", "add_detail",
 })
 DETOUR_ACTIONS = frozenset({"action_listen", "action_tell_opening_status"})
-# A yes, or asking for a person right after the offer ("ja graag, ik wil met iemand praten").
-ACCEPTING_INTENTS = frozenset({"affirm", "ask_for_human"})
 
 
 def offer_was_accepted(events: Iterable[Mapping[str, Any]], offer_action: str) -> bool:
@@ -78,7 +76,7 @@ def offer_was_accepted(events: Iterable[Mapping[str, Any]], offer_action: str) -
     events = list(events)
     last_user = next((i for i in range(len(events) - 1, -1, -1)
                       if events[i].get("event") == "user"), None)
-    if last_user is None or _intent(events[last_user]) not in ACCEPTING_INTENTS:
+    if last_user is None or _intent(events[last_user]) != "affirm":
         return False
     for event in reversed(events[:last_user]):
         kind, name = event.get("event"), event.get("name")

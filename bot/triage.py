@@ -334,7 +334,8 @@ def decide(
     # A message that states a fact ("sinds de kerstvakantie, een week of zes") adds to the
     # story; only a sure reading makes it a story of its own.
     facts = {} if acute or foreign else _stated_facts(text)
-    adds = bool(facts) or _answers_another_question(text, facts)
+    elsewhere = _answers_another_question(text, facts)
+    adds = bool(facts) or elsewhere
     rescue = thresholds.agree if adds else thresholds.rescue
     describes = (
         acute
@@ -357,7 +358,7 @@ def decide(
     for slot, value in facts.items():  # (a child abuse story keeps its children "ja")
         entities.setdefault(slot, value)
     answer = None if acute or foreign else leading_answer(text)
-    if answer and _answers_another_question(text, facts):
+    if answer and elsewhere:
         # "nee, ik heb het nog aan niemand verteld" to "kun je veilig chatten?": not a no to it.
         answer = None
     if answer:
