@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import get_clock, get_max_wait, get_queue, get_schedule, get_settings
@@ -22,6 +22,10 @@ from bot.summary import build_summary, offer_was_accepted
 logger = logging.getLogger(__name__)
 
 OFFER_RESPONSE = "utter_offer_handoff"
+
+
+def _offered_before(events: List[Dict[Text, Any]]) -> bool:
+    return any(e.get("event") == "action" and e.get("name") == OFFER_RESPONSE for e in events)
 
 
 def _closed_events(now) -> List[EventType]:
@@ -87,6 +91,9 @@ class ActionHandoff(Action):
             dispatcher.utter_message(response="utter_chat_closed",
                                      next_opening=events[1]["value"])
             return events
+        if asked and not _offered_before(tracker.events):
+            # Asked before any offer (a professional's advice ends with the phone): offer first.
+            return [FollowupAction(OFFER_RESPONSE)]
         if not conversation_ids.is_valid(tracker.sender_id):
             dispatcher.utter_message(response="utter_handoff_failed")
             return []

@@ -108,11 +108,22 @@ async def test_handoff_without_offer_does_nothing(at, make_tracker):
 
 async def test_handoff_when_asked_for_in_so_many_words_needs_no_fresh_offer(at, make_tracker, queue):
     at(MONDAY_MORNING)
-    events_in = [action_event("utter_doubt"), action_event("action_listen"),
+    events_in = [action_event("utter_offer_handoff"), action_event("action_listen"),
+                 user_event("nee", "deny"), action_event("utter_doubt"),
+                 action_event("action_listen"),
                  user_event("ja graag, dan praat ik even met iemand", "ask_for_human")]
     messages, events = await run(ActionHandoff(), make_tracker({}, events_in))
     assert messages[0]["response"] == "utter_handoff_started"
     assert [e["event"] for e in events] == ["pause"] and len(queue.waiting()) == 1
+
+
+async def test_asked_for_a_person_before_any_offer_gets_the_offer_first(at, make_tracker, queue):
+    at(MONDAY_MORNING)
+    events_in = [action_event("utter_advice"), action_event("action_listen"),
+                 user_event("kan ik toch even met een medewerker chatten?", "ask_for_human")]
+    messages, events = await run(ActionHandoff(), make_tracker({}, events_in))
+    assert events == [{"event": "followup", "name": "utter_offer_handoff", "timestamp": None}]
+    assert messages == [] and queue.waiting() == []
 
 
 async def test_handoff_in_danger_puts_112_first(at, make_tracker, queue):
