@@ -145,6 +145,12 @@ _ALL_CLEAR = re.compile(
     r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?niet (?:thuis|hier)\b"
     r"|\b(?:man|vader|papa|vriend|partner) (?:nu )?weg\b|\bi(?:'m| am) (?:ok|okay|safe)\b"
     r"|\bcalled the police\b"
+    # Taken away or gone: "politie heeft hem meegenomen", "hij is weggereden", "de buren hebben
+    # hem weggestuurd"; the one afraid of himself has left: "ik ben naar buiten gelopen".
+    r"|\b(?:politie|agenten|ze|zij|buren)\s+(?:heeft|hebben)\s+(?:hem|haar|de \w+)\s+"
+    r"(?:meegenomen|opgepakt|weggestuurd|weggehaald|gearresteerd)\b"
+    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+|net\s+)?(?:weggereden|weggelopen|opgehaald)\b"
+    r"|\bik ben\s+(?:naar buiten|de deur uit|het huis uit)\s+(?:gelopen|gegaan)\b"
     # A short answer after the 112 text: "ok gebeld", "heb ze gebeld", "oké ze zijn er".
     r"|^\W*(?:(?:ok|oké|oke|okee|ja|jawel)\W+)?(?:ik\s+)?(?:heb\s+)?(?:ze\s+|hen\s+|112\s+|de politie\s+|politie\s+)?"
     r"(?:al\s+|net\s+)?gebeld[\s.!]*$"
@@ -159,8 +165,9 @@ _ALL_CLEAR = re.compile(
 _OVER_RIGHT_AFTER = re.compile(
     r"\b(?:hij|zij|ze) is\s+(?:nu\s+|weer\s+)?met (?:hem|haar) weg\b|\b(?:hij|zij|ze) is weer weg\b"
     r"|\b(?:hij|zij|ze) is\s+(?:nu\s+|net\s+|even\s+)?(?:naar|op) (?:huis|de kroeg|het caf[eé]|(?:zijn|zn|haar|het) werk|"
-    r"de winkel|de supermarkt|de sportschool|de stad|school|training|voetbal|"
+    r"de winkel|de supermarkt|de markt|de sportschool|de stad|school|training|voetbal|"
     r"(?:zijn|zn|haar) (?:ouders|moeder|vader|broer|zus|vriend\w*|maten|familie))\b"
+    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+|even\s+)?(?:aan het\s+)?boodschappen(?:\s+doen|\s+aan het doen)?\b"
     r"|\b(?:daar|hier) is (?:ze|zij|hij) (?:nu )?veilig\b|\b(?:ze|zij|hij) is (?:nu )?(?:hier |daar )?veilig\b"
     # someone safe is with the victim now: "ze zit nu bij mij", "mijn vrouw is nu bij hem"
     r"|\b(?:hij|zij|ze) (?:zit|ligt|slaapt|is) (?:nu )?(?:hier )?bij (?:mij|ons)\b"

@@ -70,3 +70,53 @@ def leading_answer(text: str) -> Optional[str]:
 def asks_what_to_do(text: str) -> bool:
     """True when the message asks, in so many words, what the person can do or where to go."""
     return bool(_WHAT_TO_DO.search(text))
+
+
+# The end of a conversation in the person's words: "ik denk er nog even over na", "dan bel ik
+# maandag", "fijne dag". Short and not a question; a story or a question is read as such.
+_CLOSING = re.compile(
+    r"\bik\s+(?:denk|ga)\s+er\s+(?:nog\s+)?(?:even\s+|eens\s+|over\s+)?(?:over\s+)?na(?:denken)?\b"
+    r"|\bdenk\s+er\s+(?:nog\s+)?(?:even\s+)?over\s+na\b"
+    r"|\b(?:dan\s+)?bel\s+ik\s+(?:\w+\s+){0,5}?(?:morgen|vandaag|vanmiddag|vanavond|straks|later|"
+    r"maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|nog)\b"
+    r"|\bik\s+bel\s+(?:jullie\s+|wel\s+|dan\s+|even\s+)*(?:morgen|vandaag|vanmiddag|vanavond|straks|"
+    r"later|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\b"
+    r"|\bfijne\s+(?:dag|avond|middag|ochtend|nacht|weekend)\b",
+    re.IGNORECASE)
+_THANKS = re.compile(r"\b(?:dank|dankje|dankjewel|dankuwel|bedankt|thanks|thx|merci)\b",
+                     re.IGNORECASE)
+# A feeling said in passing: "ik schrik hier wel van", "ik tril nog", "ik schaam me".
+_FEELING = re.compile(
+    r"\bik\s+(?:schrik|schrok|tril|trilde|schaam|voel|ben\s+(?:zo\s+|echt\s+|wel\s+)?(?:geschrokken|"
+    r"bang|blij|opgelucht|boos|verdrietig|in\s+de\s+war|moe|op))\b"
+    r"|\b(?:ik\s+)?(?:ben|was)\s+(?:echt\s+|wel\s+|zo\s+)?(?:geschrokken|opgelucht)\b"
+    r"|\b(?:fijn|goed)\s+om\s+te\s+(?:horen|lezen)\b",
+    re.IGNORECASE)
+# A moment to come ("over vijf weken vliegen we", "ze vertrekken in juli"): a fact of the story.
+_MOMENT = re.compile(
+    r"\bover\s+(?:een|twee|drie|vier|vijf|zes|\d+)\s+(?:dagen|weken|maanden|week|maand)\b"
+    r"|\b(?:deze|komende|volgende)\s+(?:zomer|week|maand|vakantie)\b"
+    r"|\bin\s+(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
+    r"december)\b",
+    re.IGNORECASE)
+
+
+def closes_conversation(text: str) -> bool:
+    """True for a short goodbye or thanks that asks nothing: "ok, dank je", "ik bel maandag"."""
+    words = len(text.split())
+    return ("?" not in text and words <= 14
+            and bool(_CLOSING.search(text) or (_THANKS.search(text) and words <= 8)))
+
+
+def says_thanks(text: str) -> bool:
+    return bool(_THANKS.search(text))
+
+
+def tells_feeling(text: str) -> bool:
+    """True when the message says how the person feels ("ik schrik hier wel van")."""
+    return "?" not in text and bool(_FEELING.search(text))
+
+
+def names_a_moment(text: str) -> bool:
+    """True when the message names a moment to come ("over twee weken", "in juli")."""
+    return bool(_MOMENT.search(text))

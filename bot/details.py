@@ -79,3 +79,10 @@ def tells_who_knows(text: str) -> bool:
 def wants_a_person(text: str) -> bool:
     """True when the message asks to talk with a person ("kan ik met iemand praten?")."""
     return any(not _NEGATION.search(match.group(0)) for match in _WANTS_PERSON.finditer(text))
+
+
+def declines_a_person(text: str) -> bool:
+    """True when the message says the person does not want to talk with someone now ("nee ik
+    wil nu nog niet met iemand praten"): a no to the offer, whatever DIET heard in it."""
+    matches = list(_WANTS_PERSON.finditer(text))
+    return bool(matches) and all(_NEGATION.search(match.group(0)) for match in matches)

@@ -62,10 +62,12 @@ def detect_language(text: str, dutch_words: AbstractSet[str] = frozenset()) -> s
 
 # The languages the short answer (112 and 0800-2000) is written in, besides English: the
 # languages most spoken in the Netherlands by people who may not speak Dutch. The chat itself
-# speaks Dutch. Arabic and Persian share a script and are told apart poorly on a short
-# message, so both get the same two-language answer ("ar").
-REPLY_LANGUAGES = ("en", "tr", "ar", "pl", "uk", "ru", "ro", "bg", "es", "pt", "fr", "de")
-_FOLD = {"fa": "ar"}
+# speaks Dutch. Arabic and Persian share a script and lingua tells them apart poorly on a short
+# message; the letters do it better (_arabic_or_persian).
+REPLY_LANGUAGES = ("en", "tr", "ar", "fa", "pl", "uk", "ru", "ro", "bg", "es", "pt", "fr", "de")
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+# Letters Persian writes and Arabic does not: pe, che, zhe, gaf, keheh and the Persian yeh.
+_PERSIAN_LETTERS = re.compile(r"[\u067E\u0686\u0698\u06AF\u06A9\u06CC]")
 # Told apart so that they are not mistaken for a reply language; they get the English answer.
 _OTHERS = ("so", "it", "sq", "hu", "cs", "sk", "hr", "lt", "lv", "sw", "id", "vi", "zh", "hi",
            "ur", "af")
@@ -78,7 +80,7 @@ def _identifier() -> Any:
     once our own check has said the message is not Dutch."""
     from lingua import Language, LanguageDetectorBuilder
 
-    wanted = set(REPLY_LANGUAGES) | set(_FOLD) | set(_OTHERS) | {"nl"}
+    wanted = set(REPLY_LANGUAGES) | set(_OTHERS) | {"nl"}
     languages = [language for language in Language.all()
                  if language.iso_code_639_1.name.lower() in wanted]
     return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
@@ -87,12 +89,19 @@ def _identifier() -> Any:
 def reply_language(text: str) -> str:
     """The language of the short answer for a message that is not Dutch: one of
     REPLY_LANGUAGES, English when unsure."""
+    if _ARABIC_SCRIPT.search(text):
+        return _arabic_or_persian(text)
     found = _identifier().detect_language_of(text)
     if found is None:
         return "en"
     code = found.iso_code_639_1.name.lower()
-    code = _FOLD.get(code, code)
     return code if code in REPLY_LANGUAGES else "en"
+
+
+def _arabic_or_persian(text: str) -> str:
+    """Persian when the message has a letter only Persian writes; Arabic otherwise. (Urdu also
+    writes these letters; its speakers read Persian more easily than Arabic.)"""
+    return "fa" if _PERSIAN_LETTERS.search(text) else "ar"
 
 
 # A message our own check reads as Dutch (a few of its words happen to be Dutch: "partner",
@@ -111,4 +120,4 @@ def surely_other_language(text: str) -> bool:
         return False
     best = _identifier().compute_language_confidence_values(text)[0]
     code = best.language.iso_code_639_1.name.lower()
-    return _FOLD.get(code, code) in _SURE_OTHER and best.value >= _SURE
+    return ("ar" if code == "fa" else code) in _SURE_OTHER and best.value >= _SURE

@@ -17,8 +17,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_union
 
-from bot.answers import NO, UNKNOWN, YES, asks_what_to_do, denies_now, leading_answer
-from bot.details import chat_safety, tells_who_knows, wants_a_person
+from bot.answers import (NO, UNKNOWN, YES, asks_what_to_do, closes_conversation, denies_now,
+                         leading_answer, names_a_moment, says_thanks, tells_feeling)
+from bot.details import chat_safety, declines_a_person, tells_who_knows, wants_a_person
 from bot.acute_cues import (ACUTE_INTENT, now_sentences, signals_acute_danger,
                             signals_acute_danger_in_answer,
                             signals_all_clear, signals_danger_over, signals_habitual)
@@ -147,6 +148,8 @@ _CHILD_WORDS = re.compile(
     r"\b(kind|kinderen|kindje|kindjes|kids|zoon|zoontje|dochter|dochtertje|baby|babytje|"
     r"peuter|kleuter|tiener|jongetje|meisje|meisjes|leerling|leerlingen|child|children|"
     r"son|daughter|toddler|broertje|broertjes|zusje|zusjes)\b"
+    # a pupil or a student under 18: "een studente van 17", "een leerling van 12"
+    r"|\b(?:leerling|student|studente|scholier|cli[eë]nt(?:e)?|jongen|meid)\s+van\s+(?:[6-9]|1[0-7])\b"
     # the writer is a child: "ik ben 14", "ik ben pas 12 jaar" (not "ik ben 15 jaar getrouwd")
     r"|\bik ben (?:pas |nog maar )?(?:[6-9]|1[0-7])\b(?! jaar (?:getrouwd|samen|bij))",
     re.IGNORECASE,
@@ -160,7 +163,11 @@ _DURATION = re.compile(
     # "bijna 2 jaar", "een half jaar", "een maand of vier", "twee jaar geleden"
     r"|(?:(?:al|bijna|ongeveer|zo'n|minstens|ruim)\s+)+(?:een\s+)?" + _NUMBER
     + r"\s+(?:jaar|jaren|maanden|maand|weken|week)(?:\s+geleden)?"
-    r"|(?:een\s+)?" + _NUMBER + r"\s+(?:jaar|jaren|maanden|weken)\s+geleden"
+    r"|(?:een\s+)?" + _NUMBER + r"\s+(?:jaar|jaren|maanden|weken|dagen)\s+geleden"
+    # "het laatste half jaar", "de afgelopen maanden", "de derde keer deze maand", "jaren al"
+    r"|(?:het|de)\s+(?:laatste|afgelopen)\s+(?:half\s+jaar|jaar|maanden|maand|weken|tijd)"
+    r"|de\s+(?:eerste|tweede|derde|vierde|vijfde|\d+e)\s+keer(?:\s+(?:deze|dit)\s+(?:week|maand|jaar))?"
+    r"|^\W*(?:jaren|maanden|weken)\b"
     r"|een\s+(?:maand|jaar|week)\s+of\s+\w+"
     r"|vorige\s+(?:week|maand)|vorig\s+jaar"
     # "een jaar, misschien meer": a short answer that starts with how long
@@ -173,7 +180,10 @@ _DURATION = re.compile(
 # not "mijn dochter weet het", who may be an adult.
 _YOUNG_CHILDREN = re.compile(
     r"\b(?:kind|kinderen|kindje|kindjes|kids|baby|peuter|kleuter|broertje|zusje|"
-    r"\d+\s+kinder(?:en)?|(?:twee|drie|vier)\s+kinder(?:en)?)\b", re.IGNORECASE)
+    r"\d+\s+kinder(?:en)?|(?:twee|drie|vier)\s+kinder(?:en)?)\b"
+    # a child's age said on its own: "ze is 3 maanden", "hij is pas 2 jaar"
+    r"|^\W*(?:hij|zij|ze|die)\s+is\s+(?:pas\s+|net\s+)?(?:\d+|een|twee|drie|vier|vijf|zes)\s+"
+    r"(?:maanden|maand|weken|week)\b", re.IGNORECASE)
 
 
 # "nee geen kinderen", "ze hebben geen kids": children named, and said to be absent.
@@ -335,7 +345,9 @@ def decide(
     # story; only a sure reading makes it a story of its own.
     facts = {} if acute or foreign else _stated_facts(text)
     elsewhere = _answers_another_question(text, facts)
-    adds = bool(facts) or elsewhere
+    # A feeling ("ik schrik hier wel van") or a moment to come ("over vijf weken vliegen we") is
+    # an addition too, not "sorry, dat begreep ik niet".
+    adds = bool(facts) or elsewhere or (not acute and (tells_feeling(text) or names_a_moment(text)))
     rescue = thresholds.agree if adds else thresholds.rescue
     describes = (
         acute
@@ -368,6 +380,11 @@ def decide(
         if answer == NO or (answer == YES and not signals_danger_over(text)):
             # ("ja ze is aan het werk" answers another question than the danger one)
             entities["danger_answer"] = answer == YES
+        if answer == NO and denies_now(text):
+            # "nee nu niet, mijn broer is bij zijn vriendin" after the 112 text: no danger now,
+            # so the wait for "I am safe" ends and the conversation goes on (a bare "nee" does
+            # not: it may answer "have you called?").
+            entities.setdefault("acute_danger", False)
     if foreign:
         # Not Dutch: the short answer in English, which starts with 112 (so also when acute;
         # the Dutch 112 text would not be understood), then 0800-2000.
@@ -375,7 +392,7 @@ def decide(
     if acute:
         return TriageDecision(intent=None if intent == MUST_STOP_INTENT else ACUTE_INTENT,
                               entities=entities)
-    if intent == AFFIRM_INTENT and not answer and _THANKS.search(text):
+    if intent == AFFIRM_INTENT and not answer and says_thanks(text):
         # "oké, dank je wel" is thanks, not a yes to "is er nu iemand in gevaar?"
         return TriageDecision(intent="thanks", entities=_without_answer(entities))
     if wants_a_person(text):
@@ -383,6 +400,9 @@ def decide(
         # iemand praten" with or without an offer: the way to a person now (right after the
         # offer it accepts it, data/rules/signpost.yml).
         return TriageDecision(intent=HUMAN_INTENT, entities=_without_answer(entities))
+    if intent == HUMAN_INTENT and declines_a_person(text):
+        # "nee ik wil nu nog niet met iemand praten": a no to the offer, not a request.
+        return TriageDecision(intent=DENY_INTENT, entities=entities)
     if facts.get("safety_can_chat") == NO:
         # "kan eigenlijk niet veilig chatten, hij zit naast me": how to leave at once, now.
         return TriageDecision(intent=MUST_STOP_INTENT, entities=_without_answer(entities))
@@ -394,10 +414,16 @@ def decide(
     if not describes and intent in DETAIL_RESCUABLE and _BACK.match(text):
         # "ik ben er weer, ze is naar de winkel" after "ik moet stoppen": on where it was; with
         # the other one gone, chatting is safe again.
+        entities["safety_can_chat"] = YES  # back, and writing: the questions need not stop again
         if signals_danger_over(text):
-            entities["safety_can_chat"] = YES
             return TriageDecision(intent=DANGER_OVER_INTENT, entities=_without_answer(entities))
         return TriageDecision(intent="continue_chat", entities=_without_answer(entities))
+    if (not describes and not answer and intent not in ANSWERED_QUESTIONS
+            and intent != HUMAN_INTENT and closes_conversation(text)):
+        # "Goed, ik denk er nog even over na.", "Dan bel ik morgen. Dank u.": thanks or goodbye,
+        # not "ik durf niet te bellen" (DIET hears "bel") or "sorry, dat begreep ik niet".
+        return TriageDecision(intent="thanks" if says_thanks(text) else "goodbye",
+                              entities=_without_answer(entities))
     if intent in (FALLBACK_INTENT, "out_of_scope") and _LEAVING.match(text):
         # "oké, dan bel ik straks", "oke, ik moet terug naar huis": a goodbye, with the numbers.
         return TriageDecision(intent="goodbye", entities=_without_answer(entities))
@@ -467,7 +493,6 @@ _LEAVING = re.compile(
 _STOP_WORDS = re.compile(
     r"\b(?:stop|stoppen|weg|gaan|ga|kom|komt|thuis|hoor|hoort|sluit|sluiten|afsluiten|moet|kan niet)\b",
     re.IGNORECASE)
-_THANKS = re.compile(r"\b(?:dank|dankje|dankjewel|bedankt|thanks|thx|merci)\b", re.IGNORECASE)
 
 
 def _without_answer(entities: dict) -> dict:

@@ -65,6 +65,11 @@ class ConversationTriagePolicy(Policy):
             # the leave text (with 112) answers, and the slot still says danger, for the queue.
             # (During the danger question the slot would end it with the 112 text alone.)
             wanted["acute_danger"] = True
+        back = reading.danger_over or tracker.latest_message.intent.get("name") == "danger_over"
+        if back and tracker.get_slot("safety_can_chat") == "nee":
+            # Back after having to stop ("ze is weg naar de markt"): asked again whether chatting
+            # is safe now, instead of the "no" of before ending the questions with how to leave.
+            wanted["safety_can_chat"] = None
         return [SlotSet(name, value) for name, value in wanted.items()
                 if tracker.get_slot(name) != value]
 

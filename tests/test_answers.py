@@ -248,3 +248,67 @@ def test_back_after_having_to_stop_goes_on_and_a_leaving_oke_is_a_goodbye():
                   False).intent == "continue_chat"
     assert decide("nlu_fallback", "oké, dan bel ik straks", prediction(concern=NO_CONCERN),
                   False).intent == "goodbye"
+
+
+def test_diets_request_for_a_person_that_says_not_now_is_a_no():
+    decision = decide("ask_for_human", "nee ik wil nog even niet met iemand van jullie praten",
+                      prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "deny"
+
+
+@pytest.mark.parametrize("intent, text, expected", [
+    ("nlu_fallback", "Oké, ik ga er nog even over nadenken.", "goodbye"),
+    ("afraid_to_call", "Duidelijk, dan bel ik donderdag met mijn teamleider erbij. Dank u.",
+     "thanks"),
+    ("out_of_scope", "Een fijne avond nog", "goodbye"),
+    ("nlu_fallback", "oke top dank je", "thanks"),
+])
+def test_a_goodbye_or_thanks_in_own_words_is_heard(intent, text, expected):
+    decision = decide(intent, text, prediction(concern=NO_CONCERN), False)
+    assert decision.intent == expected
+
+
+@pytest.mark.parametrize("intent, text", [
+    ("affirm", "ja graag, dank je"),  # a yes to the offer stays a yes
+    ("nlu_fallback", "dank je, maar wat moet ik nu doen?"),  # a question
+])
+def test_a_yes_or_a_question_with_thanks_is_not_a_goodbye(intent, text):
+    decision = decide(intent, text, prediction(concern=NO_CONCERN), False)
+    assert decision.intent not in ("goodbye", "thanks")
+
+
+@pytest.mark.parametrize("text", ["ik schrok me echt rot hiervan", "pff ik ben wel geschrokken",
+                                  "over drie weken gaan we naar haar familie"])
+def test_a_feeling_or_a_moment_to_come_is_an_addition(text):
+    decision = decide("nlu_fallback", text, prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "add_detail"
+
+
+@pytest.mark.parametrize("text, duration", [
+    ("vorige zaterdag, dus vijf dagen geleden", "vijf dagen geleden"),
+    ("het gaat het afgelopen jaar steeds slechter", "het afgelopen jaar"),
+    ("het was de tweede keer deze week", "de tweede keer deze week"),
+])
+def test_more_ways_of_saying_how_long(text, duration):
+    decision = decide("nlu_fallback", text, prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "add_detail"
+    assert decision.entities["concern_duration"] == duration
+
+
+def test_no_danger_now_with_its_reason_releases_the_danger_a_bare_no_does_not():
+    reason = decide("deny", "nee nu niet, hij is bij zijn moeder", prediction(concern=NO_CONCERN),
+                    False)
+    assert reason.entities["acute_danger"] is False
+    bare = decide("deny", "nee", prediction(concern=NO_CONCERN), False)
+    assert "acute_danger" not in bare.entities
+
+
+def test_back_after_having_to_stop_can_chat_again():
+    decision = decide("nlu_fallback", "ben er weer, sorry", prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "continue_chat"
+    assert decision.entities["safety_can_chat"] == "ja"
+
+
+def test_a_childs_age_said_alone_answers_the_children_question():
+    decision = decide("nlu_fallback", "hij is pas 4 maanden", prediction(concern=NO_CONCERN), False)
+    assert decision.entities["children_involved"] == "ja"

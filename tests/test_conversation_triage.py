@@ -99,3 +99,23 @@ def test_danger_now_is_read_from_the_latest_message():
     assert read_conversation([turn_reading(calm), turn_reading(parse)], ROLE_THRESHOLD).danger_now
     assert not read_conversation([turn_reading(parse), turn_reading(calm)],
                                  ROLE_THRESHOLD).danger_now
+
+
+def test_back_after_having_to_stop_the_chat_question_is_asked_again():
+    from types import SimpleNamespace
+
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.slots import TextSlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from components.conversation_triage import ConversationTriagePolicy
+
+    over = {"intent": {"name": "danger_over"}, "entities": [],
+            "triage": {"concern": {}, "role": {}, "danger_over": True}}
+    events = [SlotSet("safety_can_chat", "nee"), ActionExecuted("utter_leave_now"),
+              ActionExecuted("action_listen"), UserUttered("ze is weg", parse_data=over)]
+    tracker = DialogueStateTracker.from_events(
+        "s", events, slots=[TextSlot("safety_can_chat", mappings=[])])
+    policy = SimpleNamespace(config={"role_threshold": ROLE_THRESHOLD})
+    corrections = ConversationTriagePolicy._corrections(policy, tracker)
+    assert SlotSet("safety_can_chat", None) in corrections

@@ -111,12 +111,26 @@ def test_role_is_asked_when_it_cannot_be_inferred(staffed, base_url):
 
 def test_question_during_the_safety_questions_is_answered_then_resumed(staffed, base_url):
     chat = Chat(base_url)
-    chat.say("mijn oom neemt al maanden geld af van opa")
+    chat.say("mijn man heeft me gisteren weer geslagen")
     reply = chat.say("nee")
-    asked = texts(reply)
+    assert "veilig chatten" in texts(reply)
     reply = chat.say("kan ik anoniem blijven?")
     assert "anoniem" in texts(reply)
-    assert reply[-1]["text"] == asked.split("\n")[-1] or asked.strip() in texts(reply)
+    assert "veilig chatten" in reply[-1]["text"]
+
+
+def test_question_during_the_children_question_is_answered_then_the_advice(staffed, base_url):
+    # The children question is the last one and the advice does not depend on it: a question
+    # instead of its answer gets its answer, then the advice and the offer, not the question again.
+    chat = Chat(base_url)
+    chat.say("mijn oom neemt al maanden geld af van opa")
+    reply = chat.say("nee")
+    assert "kinderen" in texts(reply)
+    reply = chat.say("kan ik anoniem blijven?")
+    assert "anoniem" in texts(reply)
+    assert "Wat je nu kunt doen" in texts(reply)
+    assert "Wil je verder praten met een medewerker" in texts(reply)
+    assert "kinderen bij betrokken" not in texts(reply)
 
 
 def test_opening_hours_question_staffed_and_closed(action_server, base_url):

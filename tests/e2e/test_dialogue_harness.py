@@ -169,6 +169,27 @@ def test_offers_counsellor(bubbles, offer):
     assert dc.offers_counsellor(bubbles) is offer
 
 
+@pytest.mark.parametrize("bubbles,connects", [
+    ([B("Ik zet je nu door naar een medewerker. Even geduld.")], True),
+    ([B("Even geduld."), B("Je bent nummer 2 in de wachtrij.")], True),
+    ([B("Als de chat open is, kan ik je doorzetten naar een medewerker.")], False),
+])
+def test_connects_now(bubbles, connects):
+    assert dc.connects_now(bubbles) is connects
+
+
+def test_a_handoff_at_once_meets_an_expected_offer():
+    handoff = dc.Observed((B("Ik zet je nu door naar een medewerker. Even geduld."),), {},
+                          handed_off=True)
+    wanted = dc.Turn("ik wil met iemand praten", {"offers_counsellor": True})
+    unwanted = dc.Turn("ik wil met iemand praten", {"offers_counsellor": False})
+    assert [o.passed for o in dc._turn_outcomes(1, wanted, handoff)] == [True]
+    # "No offer" is judged on offer sentences alone, as before (the handoff text is none).
+    assert [o.passed for o in dc._turn_outcomes(1, unwanted, handoff)] == [True]
+    no_ticket = dc.Observed(handoff.bubbles, {}, handed_off=False)
+    assert [o.passed for o in dc._turn_outcomes(1, wanted, no_ticket)] == [False]
+
+
 @pytest.mark.parametrize("text,advice", [
     ("Wat je nu kunt doen:\n- Schrijf op wat je ziet.", True),
     ("Noteer wat je hoort, met de datum. Spreek de pleger niet zelf aan.", True),

@@ -75,6 +75,29 @@ def test_having_to_stop_ends_the_questions_without_an_offer(staffed, base_url, f
     assert not offers_a_counsellor(reply) and DANGER_QUESTION not in texts(reply)
 
 
+def test_back_after_having_to_stop_the_questions_go_on(staffed, base_url):
+    # Before, the "nee" of having to stop stayed: every later message got how to leave again.
+    chat = Chat(base_url)
+    chat.say("mijn man scheldt me uit en duwt me soms")
+    chat.say("nee")  # no danger now
+    chat.say("nee, hij komt net binnen ik moet stoppen")
+    reply = chat.say("ze zijn weg, hij is naar de supermarkt")
+    assert "Snel weg" not in texts(reply) and "veilig chatten" in texts(reply)
+    reply = chat.say("ja nu wel")
+    reply = chat.say("nee") if "kinderen" in texts(reply) else reply
+    assert "Wat je nu kunt doen" in texts(reply) and offers_a_counsellor(reply)
+
+
+def test_no_danger_now_after_the_112_text_goes_on_a_bare_no_waits(staffed, base_url):
+    chat = Chat(base_url)
+    assert "112" in texts(chat.say("mijn ex staat voor de deur te schreeuwen dat hij me pakt"))
+    reply = chat.say("nee")
+    assert "Laat het me weten als je veilig bent" in texts(reply)
+    reply = chat.say("nee nu niet meer, hij is weggereden")
+    assert chat.slots()["acute_danger"] is False
+    assert "veilig chatten" in texts(reply) and not offers_a_counsellor(reply)
+
+
 def test_the_website_is_told_about_snel_weg(staffed, base_url):
     # The channel decides the words: on the website the Snel weg button and Esc.
     async def run() -> str:
