@@ -130,6 +130,9 @@ _ALL_CLEAR = re.compile(
     r"|\b(?:ik ben|ik zit|zit)\s+(?:nu\s+(?:veilig\s+)?|veilig\s+)bij (?:de buren|een vriend\w*|(?:mijn|mn|m'n) (?:moeder|vader|ouders|zus|broer|"
     r"vriendin|vriend|oma|opa|tante|oom|buurvrouw|buurman))\b"
     r"|\b(?:ik heb|we hebben|heb)\s+(?:net\s+|al\s+)?(?:112|de politie|politie) gebeld\b"
+    # someone else called: "mijn vriendin heeft 112 gebeld", "de buren hebben de politie gebeld"
+    r"|\b(?:zij|hij|ze|iemand|buren|(?:mijn|mn|m'n|de) \w+)\s+(?:heeft|hebben)\s+(?:net\s+|al\s+)?"
+    r"(?:112|de politie|politie) gebeld\b"
     r"|\b(?:de )?politie (?:is|staat|zijn|staan)\s+(?:nu\s+|al\s+)?(?:er|hier|daar|geweest|gekomen|voor de deur|aan de deur|bij (?:hun|hen|ons|haar|hem|de deur))\b"
     r"|\b(?:the )?police (?:are|is) here\b|\bi called 112\b|\bit'?s (?:calm|quiet|over) now\b"
     # Nothing is happening now, said in so many words ("nu gebeurt er niks", "er speelt op dit

@@ -41,6 +41,7 @@ _WHO_KNOWS = re.compile(
     r"\b(?:niemand|iemand|(?:mijn|mn|m'n|zijn|haar|onze|de)\s+(?:[\w-]+\s+)?[\w-]+)\s+(?:weet|weten)\b"
     r"(?!\s+(?:niet\s+)?(?:wat|hoe|waar|of)\b)"
     r"|\b(?:verteld|besproken|overlegd|gesproken|gepraat)\b"
+    r"|\b(?:het\s+)?er\s+(?:(?:een\s+keer|wel|eens|al|ooit|nog)\s+){0,3}(?:met\s+\w+\s+)?over\s+gehad\b"
     r"|\b(?:tegen|aan|met)\s+niemand\b|\bnog\s+niemand\b"
     r"|^\W*(?:nee[\s,]+)?(?:echt\s+|verder\s+|helemaal\s+)?niemand\b",
     re.IGNORECASE)

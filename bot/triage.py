@@ -161,7 +161,7 @@ _DURATION = re.compile(
     r"|sinds(?:\s+[\w'-]+){1,5}"
     r"|elke (?:dag|avond|nacht|week|ochtend)|iedere (?:dag|avond|nacht|week)"
     # "bijna 2 jaar", "een half jaar", "een maand of vier", "twee jaar geleden"
-    r"|(?:(?:al|bijna|ongeveer|zo'n|minstens|ruim)\s+)+(?:een\s+)?" + _NUMBER
+    r"|(?:(?:al|bijna|ongeveer|zo'n|minstens|ruim|wel)\s+)+(?:een\s+)?" + _NUMBER
     + r"\s+(?:jaar|jaren|maanden|maand|weken|week)(?:\s+geleden)?"
     r"|(?:een\s+)?" + _NUMBER + r"\s+(?:jaar|jaren|maanden|weken|dagen)\s+geleden"
     # "het laatste half jaar", "de afgelopen maanden", "de derde keer deze maand", "jaren al"
@@ -222,8 +222,9 @@ ENGLISH_INTENT = "speak_english"
 FALLBACK_INTENT = "nlu_fallback"
 # DIET is unsure, thinks this is off-topic, or hears only the doubt or the hesitant opening
 # ("misschien overdrijf ik, maar ..."), but the triage model is confident it is a concern.
+# Also "who is writing" said with the story: "het gaat over mij zelf. ik word zo kwaad dat ...".
 RESCUABLE_INTENTS = frozenset({FALLBACK_INTENT, "out_of_scope", "express_doubt", "vague_opening",
-                               "ask_what_to_do"})
+                               "ask_what_to_do", ROLE_INTENT})
 DANGER_OVER_INTENT = "danger_over"
 ALL_CLEAR_RESCUABLE = RESCUABLE_INTENTS | {"afraid_to_call", "continue_chat", "ask_phone_number"}
 # "Hij komt thuis, ik moet stoppen": the answer on how to leave at once carries 112 itself, so

@@ -21,6 +21,7 @@ from rasa.shared.core.events import ActiveLoop, Event, SessionStarted, SlotSet, 
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.answers import YES
 from bot.conversation_triage import TurnReading, read_conversation, turn_reading
 from bot.triage import NOT_APPLICABLE, TriageThresholds
 
@@ -67,9 +68,10 @@ class ConversationTriagePolicy(Policy):
             wanted["acute_danger"] = True
         back = reading.danger_over or tracker.latest_message.intent.get("name") == "danger_over"
         if back and tracker.get_slot("safety_can_chat") == "nee":
-            # Back after having to stop ("ze is weg naar de markt"): asked again whether chatting
-            # is safe now, instead of the "no" of before ending the questions with how to leave.
-            wanted["safety_can_chat"] = None
+            # Back after having to stop ("ze is weg naar de markt, ik heb een uur"): writing again,
+            # so chatting is safe now; the "no" of before would end the questions with how to
+            # leave at every message.
+            wanted["safety_can_chat"] = YES
         return [SlotSet(name, value) for name, value in wanted.items()
                 if tracker.get_slot(name) != value]
 

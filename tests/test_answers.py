@@ -312,3 +312,16 @@ def test_back_after_having_to_stop_can_chat_again():
 def test_a_childs_age_said_alone_answers_the_children_question():
     decision = decide("nlu_fallback", "hij is pas 4 maanden", prediction(concern=NO_CONCERN), False)
     assert decision.entities["children_involved"] == "ja"
+
+
+def test_who_is_writing_said_with_the_story_keeps_the_story():
+    decision = decide("inform_role", "het gaat om mezelf. ik word zo boos op mijn vader dat ik "
+                      "hem heb geslagen", prediction(concern="huiselijk_geweld"), False)
+    assert decision.intent == "describe_concern"
+    assert decision.entities["concern_type"] == "huiselijk_geweld"
+
+
+def test_having_talked_it_over_once_is_an_addition():
+    decision = decide("nlu_fallback", "ik heb het er wel eens met hem over gehad, maar hij "
+                      "ontkent alles", prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "add_detail"

@@ -101,7 +101,7 @@ def test_danger_now_is_read_from_the_latest_message():
                                  ROLE_THRESHOLD).danger_now
 
 
-def test_back_after_having_to_stop_the_chat_question_is_asked_again():
+def test_back_after_having_to_stop_chatting_is_safe_again():
     from types import SimpleNamespace
 
     from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
@@ -118,4 +118,4 @@ def test_back_after_having_to_stop_the_chat_question_is_asked_again():
         "s", events, slots=[TextSlot("safety_can_chat", mappings=[])])
     policy = SimpleNamespace(config={"role_threshold": ROLE_THRESHOLD})
     corrections = ConversationTriagePolicy._corrections(policy, tracker)
-    assert SlotSet("safety_can_chat", None) in corrections
+    assert SlotSet("safety_can_chat", "ja") in corrections

@@ -517,3 +517,8 @@ def test_an_oke_before_the_story_is_the_story():
     assert decide("affirm", "oké dank je wel", story, False).intent == "thanks"
     assert decide("affirm", "oké", story, False).intent is None
     assert decide("affirm", "ja, er zijn twee kinderen van 5 en 8", story, False).intent is None
+
+
+def test_someone_else_having_called_112_is_an_all_clear():
+    assert signals_all_clear("mijn buurman heeft de politie gebeld")
+    assert signals_all_clear("ik heb mijn zus geappt, zij heeft 112 gebeld")

@@ -82,8 +82,7 @@ def test_back_after_having_to_stop_the_questions_go_on(staffed, base_url):
     chat.say("nee")  # no danger now
     chat.say("nee, hij komt net binnen ik moet stoppen")
     reply = chat.say("ze zijn weg, hij is naar de supermarkt")
-    assert "Snel weg" not in texts(reply) and "veilig chatten" in texts(reply)
-    reply = chat.say("ja nu wel")
+    assert "Snel weg" not in texts(reply) and chat.slots()["safety_can_chat"] == "ja"
     reply = chat.say("nee") if "kinderen" in texts(reply) else reply
     assert "Wat je nu kunt doen" in texts(reply) and offers_a_counsellor(reply)
 
