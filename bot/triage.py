@@ -405,7 +405,12 @@ def decide(
         # "nee ik wil nu nog niet met iemand praten": a no to the offer, not a request.
         return TriageDecision(intent=DENY_INTENT, entities=entities)
     if facts.get("safety_can_chat") == NO:
-        # "kan eigenlijk niet veilig chatten, hij zit naast me": how to leave at once, now.
+        # "kan eigenlijk niet veilig chatten, hij zit naast me": how to leave at once, now. A
+        # story in the same message ("... gisteren heeft hij me gewurgd") keeps its concern and
+        # role for the counsellor's queue.
+        if not describes and is_concern and prediction.concern_confidence >= thresholds.rescue:
+            entities.update(_concern_entities(text, prediction, thresholds))
+            entities["safety_can_chat"] = NO
         return TriageDecision(intent=MUST_STOP_INTENT, entities=_without_answer(entities))
     if intent == MUST_STOP_INTENT and (facts.get("safety_can_chat") == YES
                                        or (adds and not _STOP_WORDS.search(text))):

@@ -325,3 +325,11 @@ def test_having_talked_it_over_once_is_an_addition():
     decision = decide("nlu_fallback", "ik heb het er wel eens met hem over gehad, maar hij "
                       "ontkent alles", prediction(concern=NO_CONCERN), False)
     assert decision.intent == "add_detail"
+
+
+def test_cannot_chat_with_a_story_keeps_the_story_for_the_queue():
+    decision = decide("must_stop", "hij zit hiernaast, ik kan niet lang typen. vannacht heeft hij "
+                      "me geslagen", prediction(concern="partnergeweld", concern_conf=0.7), False)
+    assert decision.intent == "must_stop"
+    assert decision.entities["concern_type"] == "partnergeweld"
+    assert decision.entities["safety_can_chat"] == "nee"
