@@ -41,6 +41,18 @@ def test_after_112_nothing_is_offered_until_the_person_is_safe(staffed, base_url
     assert "Wat je nu kunt doen" in texts(reply) and offers_a_counsellor(reply)
 
 
+@pytest.mark.parametrize("unsure", ["ik weet het niet", "??", "weet je het zeker?"])
+def test_while_waiting_for_safety_every_reply_is_112_first(closed, base_url, unsure):
+    # Closed hours: "oké" after the way on otherwise gets "Wil je nog iets vragen?".
+    chat = Chat(base_url)
+    assert "112" in texts(chat.say("hij staat nu voor de deur te bonken en schreeuwt dat hij binnenkomt"))
+    for message in ("oké", unsure, "ok"):
+        reply = chat.say(message)
+        assert "112" in texts(reply), message
+        assert "Sorry" not in texts(reply) and "Wil je nog iets vragen" not in texts(reply)
+    assert chat.slots()["acute_danger"] is True
+
+
 def test_cannot_call_while_in_danger_gets_another_way_to_112(closed, base_url):
     # "Typing is fine" would be untrue here: the chat cannot send help.
     chat = Chat(base_url)
