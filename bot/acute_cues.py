@@ -150,9 +150,10 @@ _ALL_CLEAR = re.compile(
     r"|\bcalled the police\b"
     # Taken away or gone: "politie heeft hem meegenomen", "hij is weggereden", "de buren hebben
     # hem weggestuurd"; the one afraid of himself has left: "ik ben naar buiten gelopen".
-    r"|\b(?:politie|agenten|ze|zij|buren)\s+(?:heeft|hebben)\s+(?:hem|haar|de \w+)\s+"
+    # (Not "ze hebben haar meegenomen" or "ze is weggelopen": that may be the danger itself.)
+    r"|\b(?:politie|agenten|buren)\s+(?:heeft|hebben)\s+(?:hem|haar|de \w+)\s+"
     r"(?:meegenomen|opgepakt|weggestuurd|weggehaald|gearresteerd)\b"
-    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+|net\s+)?(?:weggereden|weggelopen|opgehaald)\b"
+    r"|\bhij is\s+(?:nu\s+|net\s+)?weggereden\b"
     r"|\bik ben\s+(?:naar buiten|de deur uit|het huis uit)\s+(?:gelopen|gegaan)\b"
     # A short answer after the 112 text: "ok gebeld", "heb ze gebeld", "oké ze zijn er".
     r"|^\W*(?:(?:ok|oké|oke|okee|ja|jawel)\W+)?(?:ik\s+)?(?:heb\s+)?(?:ze\s+|hen\s+|112\s+|de politie\s+|politie\s+)?"

@@ -181,7 +181,7 @@ _DURATION = re.compile(
 _YOUNG_CHILDREN = re.compile(
     r"\b(?:kind|kinderen|kindje|kindjes|kids|baby|peuter|kleuter|broertje|zusje|"
     r"\d+\s+kinder(?:en)?|(?:twee|drie|vier)\s+kinder(?:en)?)\b"
-    # a child's age said on its own: "ze is 3 maanden", "hij is pas 2 jaar"
+    # a baby's age said on its own: "ze is 3 maanden", "hij is pas 6 weken"
     r"|^\W*(?:hij|zij|ze|die)\s+is\s+(?:pas\s+|net\s+)?(?:\d+|een|twee|drie|vier|vijf|zes)\s+"
     r"(?:maanden|maand|weken|week)\b", re.IGNORECASE)
 

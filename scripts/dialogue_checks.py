@@ -732,7 +732,7 @@ def _turn_outcomes(number: int, turn: Turn, seen: Observed, earlier: str = "") -
         offered = offers_counsellor(seen.bubbles)
         if expect["offers_counsellor"] and not offered:
             # Asked for a person, the bot connects at once: what the offer would have given.
-            # (Expected no offer, a handoff is not excused: that case stays as it was.)
+            # (An expected "no offer" is judged on offer sentences alone, as before.)
             offered = seen.handed_off and connects_now(seen.bubbles)
         add("offers_counsellor", expect["offers_counsellor"],
             offered == expect["offers_counsellor"])
