@@ -22,7 +22,6 @@ from bot.channels.door import ONLY_TEXT, PERSON_STOPPED, STOPPED
 from bot.channels.pseudonym import new_key
 from bot.console import labels
 from bot.handoff.queue import HandoffQueue
-from tests.e2e.conftest import STAFFED
 from tests.e2e.console_client import ConsoleClient
 from tests.e2e.servers import (MODEL, ROOT, Server, VENV_BIN, start_action_server,
                                fetch_tracker, settings_file, start_console, start_rasa_server)
@@ -102,14 +101,17 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                               capture_output=True, text=True, timeout=60)
         assert made.returncode == 0, made.stderr
         add_counsellor(url, "anna", "Anna")
-        stack.servers["actions"] = start_action_server(ACTION_PORT, workdir / "actions.log",
-                                                       STAFFED, database_url=url)
+        # One pinned moment for the action server (which stamps a ticket) and the console
+        # (whose worker expires it): two clocks days apart expired a new ticket at once.
+        now, settings = console_now(), always_open_settings(workdir)
+        stack.servers["actions"] = start_action_server(
+            ACTION_PORT, workdir / "actions.log", now, database_url=url,
+            env_extra={"VT_SETTINGS": str(settings)})
         stack.servers["rasa"] = start_rasa_server(RASA_PORT, ACTION_PORT, workdir,
                                                   workdir / "rasa.log", url,
                                                   credentials=credentials, env_extra=env)
         stack.servers["console"] = start_console(CONSOLE_PORT, workdir / "console.log", url,
-                                                 RASA_PORT, console_now(),
-                                                 settings=always_open_settings(workdir))
+                                                 RASA_PORT, now, settings=settings)
         yield stack
     finally:
         for server in stack.servers.values():
