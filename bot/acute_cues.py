@@ -13,7 +13,7 @@ import re
 # The intent of a message about danger now (DIET's, or set by the triage component).
 ACUTE_INTENT = "acute_danger"
 
-_NOW = r"(?:op dit moment|op dit ogenblik|op het moment|momenteel|terwijl ik dit (?:typ|schrijf)|terwijl ik hier (?:ben|sta|zit)|right now|as we speak|at this moment)"
+_NOW = r"(?:op dit moment|op dit ogenblik|op het moment|momenteel|terwijl ik dit (?:typ|schrijf)|terwijl ik hier (?:ben|sta|zit)|right now|\brn\b|as we speak|at this moment)"
 _VIOLENCE = (
     r"(?:slaat|slaan|geslagen|schopt|schoppen|trapt|wurgt|wurgen|steekt|bedreigt|dreigt|sleurt|"
     r"duwt|gooit|schreeuwt|schreeuwen|geschreeuw|gilt|gillen|gegil|krijst|krijsen|huilt|huilen|"
@@ -76,6 +76,8 @@ _PATTERNS = [
     r"\bhou (?:me|mij) (?:alsjeblieft |aub |svp )?tegen\b",
     # a threat to kill tonight: "ze zegt dat we vannacht samen doodgaan"
     r"\b(?:vannacht|vanavond|straks|vandaag)\b.{0,40}\b(?:doodgaan|dood gaan|vermoorden|vermoord|doodmaken|dood maken|ombrengen)\b",
+    # ... and told the other way round: "hij zei dat hij me vermoordt als ik vanavond niet thuis ben"
+    r"\b(?:vermoordt|vermoorden|vermoord|doodmaakt|dood maakt|ombrengt|afmaakt)\b[^.!?]{0,40}\b(?:vannacht|vanavond|straks|vandaag)\b",
     # a young child alone and nobody answers the door
     r"\bdoet (?:er )?niemand (?:meer )?open\b.*\b(?:baby|kind|kindje|peuter)\b",
     r"\b(?:baby|kind|kindje|peuter)\b.*\b(?:krijst|huilt|gilt)\b.*\bniemand (?:doet )?(?:meer )?open\b",
@@ -127,7 +129,7 @@ _ALL_CLEAR = re.compile(
     r"(?:direct\s+|acuut\s+)?(?:in\s+)?gevaar\b(?!\s*\?)(?!\s+(?:brengen|komen))|\bnot in danger\b"
     r"|\bik ben\s+(?:nu\s+)?(?:veilig|weg|buiten|gevlucht)\b"
     r"|\b(?:we|wij) (?:zijn|zitten)\s+(?:nu\s+)?(?:veilig\s+)?bij de buren\b"
-    r"|\b(?:ik ben|ik zit|zit)\s+(?:nu\s+(?:veilig\s+)?|veilig\s+)bij (?:de buren|een vriend\w*|(?:mijn|mn|m'n) (?:moeder|vader|ouders|zus|broer|"
+    r"|\b(?:ik ben|ik zit|zit|ben)\s+(?:nu\s+(?:veilig\s+)?(?:binnen\s+)?|veilig\s+(?:binnen\s+)?)bij (?:de buren|een vriend\w*|(?:mijn|mn|m'n) (?:moeder|vader|ouders|zus|broer|"
     r"vriendin|vriend|oma|opa|tante|oom|buurvrouw|buurman))\b"
     r"|\b(?:ik heb|we hebben|heb)\s+(?:net\s+|al\s+)?(?:112|de politie|politie) gebeld\b"
     # someone else called: "mijn vriendin heeft 112 gebeld", "de buren hebben de politie gebeld"

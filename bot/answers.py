@@ -43,6 +43,9 @@ _WHAT_TO_DO = re.compile(
     r"|\bwat\s+is\s+(?:jullie|je|uw)\s+advies\b"
     r"|\bwaar\s+kan\s+ik\s+(?:nog\s+)?(?:terecht|heen)\b"
     r"|\bwie\s+kan\s+(?:mij|me|ons|haar|hem)\s+(?:hier\s+|nu\s+|daar\s+)?helpen\b"
+    r"|\bwie\s+(?:kan|moet|kunnen|moeten)\s+(?:ik|we|wij)\s+(?:nu\s+|dan\s+|het\s+beste\s+)?(?:bellen|appen|inschakelen)\b"
+    # "is het niet te laat om nog hulp te krijgen?": the advice says help is there later too
+    r"|\b(?:is\s+het|het\s+is|ben\s+ik)\s+(?:nu\s+|dan\s+|nog\s+)?(?:niet|nie)?\s*(?:al\s+)?te\s+laat\b"
     r"|\bhoe\s+kom\s+ik\s+(?:hier|ervan|hiervan|daarvan)\s+(?:van\s*)?af\b",
     re.IGNORECASE)
 
@@ -75,8 +78,8 @@ def asks_what_to_do(text: str) -> bool:
 # The end of a conversation in the person's words: "ik denk er nog even over na", "dan bel ik
 # maandag", "fijne dag". Short and not a question; a story or a question is read as such.
 _CLOSING = re.compile(
-    r"\bik\s+(?:denk|ga)\s+er\s+(?:nog\s+)?(?:even\s+|eens\s+|over\s+)?(?:over\s+)?na(?:denken)?\b"
-    r"|\bdenk\s+er\s+(?:nog\s+)?(?:even\s+)?over\s+na\b"
+    r"\bik\s+(?:denk|ga)\s+er\s*(?:nog\s+)?(?:even\s+|eens\s+|over\s+)?(?:over\s+)?na(?:denken)?\b"
+    r"|\bdenk\s+er\s*(?:nog\s+)?(?:even\s+)?over\s+na\b"
     r"|\b(?:dan\s+)?bel\s+ik\s+(?:\w+\s+){0,5}?(?:morgen|vandaag|vanmiddag|vanavond|straks|later|"
     r"maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|nog)\b"
     r"|\bik\s+bel\s+(?:jullie\s+|wel\s+|dan\s+|even\s+)*(?:morgen|vandaag|vanmiddag|vanavond|straks|"

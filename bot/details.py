@@ -16,13 +16,17 @@ from typing import Optional
 
 from bot.answers import NO, YES
 
-_PEOPLE = r"(?:iemand|een\s+mens|een\s+echt\s+mens|een\s+medewerker|een\s+persoon|een\s+hulpverlener|jullie)"
+_PEOPLE = (r"(?:iemand|een\s+mens|een\s+echt\s+mens|een\s+medewerker|een\s+persoon|een\s+hulpverlener|"
+           r"een\s+adviseur|een\s+counsellor|jullie)")
 
 # "ik kan nu rustig chatten", "hier kan ik veilig chatten", "niemand kijkt mee". Not a question
 # ("kan ik hier veilig chatten?"), and never with "niet" in between.
 _CAN_CHAT = re.compile(
     r"\b(?:ik\s+kan|kan\s+ik)\s+(?:(?:nu|hier|wel|gewoon|rustig|veilig|even|prima|vrij|ongestoord)\s+){0,3}"
     r"(?:chatten|praten|typen|schrijven|appen)\b"
+    # "ja kan praten, zit op school": the "ik" left out, as people do in a chat
+    r"|^\W*(?:(?:ja|jawel|oké|oke|ok)[\s,.]+)?kan\s+(?:(?:nu|wel|gewoon|rustig|veilig|even)\s+){0,2}"
+    r"(?:chatten|praten|typen|appen)\b"
     r"|\bniemand\s+(?:kijkt|leest)\s+(?:hier\s+)?mee\b"
     r"|\bik\s+ben\s+(?:nu\s+|hier\s+|nu\s+hier\s+)?(?:veilig|alleen\s+thuis)\b(?!\s+met\b)"
     r"|\b(?:veilig|rustig)\s+(?:om\s+te\s+)?(?:chatten|praten|typen)\b(?!\s*\?)",
@@ -55,11 +59,39 @@ _WANTS_PERSON = re.compile(
     r"|\b(?:praat|chat|spreek)\s+(?:ik|we)\s+(?:dan\s+)?(?:wel\s+|graag\s+)?(?:even\s+)?met\s+" + _PEOPLE + r"\b"
     r"|\been\s+(?:echt|echte)\s+(?:mens|persoon)\b"
     r"|^\W*(?:ja[\s,]+)?(?:graag|ik\s+wil|ik\s+wil\s+graag)\s+(?:even\s+)?(?:praten|chatten)\b"
-    r"|\biemand\s+(?:die|met\s+wie)\s+(?:ik|we)\s+(?:kan|kunnen|mag)\s+(?:spreken|bellen|praten)\b",
+    r"|\biemand\s+(?:die|met\s+wie)\s+(?:ik|we)\s+(?:kan|kunnen|mag)\s+(?:spreken|bellen|praten)\b"
+    # "verbind me maar door", "kun je me doorverbinden?"
+    r"|\bverbind\s+(?:me|mij|ons)\s+(?:\w+\s+){0,2}?door\b|\bdoor\s?(?:te\s+)?verbinden\b",
     re.IGNORECASE)
 
 # "ik wil niet met iemand praten" is the opposite.
 _NEGATION = re.compile(r"\b(?:niet|geen|nooit)\b", re.IGNORECASE)
+
+
+# "ik ben 15", "ze is 17", "oma is 84", "ik ben 15 zij is 7": an age, said in answer to no
+# question, that belongs to the story (the writer a child counts in bot/triage.py).
+_AGE = r"(?:ik\s+ben|(?:hij|zij|ze|\w+)\s+is)\s+(?:pas\s+|nog\s+maar\s+|al\s+|bijna\s+)?\d{1,3}(?:\s+jaar(?:\s+oud)?)?"
+_AGES_ONLY = re.compile(r"^\W*(?:btw\s+)?" + _AGE + r"(?:[\s,.]+(?:en\s+)?" + _AGE + r")?(?:\s+btw)?[\s.!]*$",
+                        re.IGNORECASE)
+
+# "hoort mijn oom dat ik het was?", "kan dat zonder dat haar familie weet dat ik het ben?": whether
+# the family learns who told, which is the question of anonymity.
+_WHO_TOLD = re.compile(
+    r"\b(?:hoort|horen|weet|weten|merkt|merken|ziet|zien)\s+(?:\w+\s+){0,3}?(?:dat|wie)\s+"
+    r"(?:ik\s+het|het\s+van\s+mij|ik|er)\s+(?:\w+\s+){0,2}?(?:was|ben|heb\s+gemeld|heb\s+gebeld|"
+    r"gemeld\s+heb|gebeld\s+heb|gemeld\s+heeft|gebeld\s+heeft)\b",
+    re.IGNORECASE)
+
+
+def states_ages_only(text: str) -> bool:
+    """True when the message only says how old someone is ("ik ben 15", "oma is 84")."""
+    return bool(_AGES_ONLY.match(text.strip()))
+
+
+def asks_who_told(text: str) -> bool:
+    """True when the message asks whether the family learns who told ("hoort ze dat ik het
+    was?"), asked as a question or as "zonder dat ... weet dat ik het ben"."""
+    return bool(_WHO_TOLD.search(text)) and ("?" in text or "zonder dat" in text.lower())
 
 
 def chat_safety(text: str) -> Optional[str]:

@@ -19,7 +19,8 @@ from sklearn.pipeline import FeatureUnion, make_union
 
 from bot.answers import (NO, UNKNOWN, YES, asks_what_to_do, closes_conversation, denies_now,
                          leading_answer, names_a_moment, says_thanks, tells_feeling)
-from bot.details import chat_safety, declines_a_person, tells_who_knows, wants_a_person
+from bot.details import (asks_who_told, chat_safety, declines_a_person, states_ages_only,
+                         tells_who_knows, wants_a_person)
 from bot.acute_cues import (ACUTE_INTENT, now_sentences, signals_acute_danger,
                             signals_acute_danger_in_answer,
                             signals_all_clear, signals_danger_over, signals_habitual)
@@ -226,7 +227,8 @@ FALLBACK_INTENT = "nlu_fallback"
 RESCUABLE_INTENTS = frozenset({FALLBACK_INTENT, "out_of_scope", "express_doubt", "vague_opening",
                                "ask_what_to_do", ROLE_INTENT})
 DANGER_OVER_INTENT = "danger_over"
-ALL_CLEAR_RESCUABLE = RESCUABLE_INTENTS | {"afraid_to_call", "continue_chat", "ask_phone_number"}
+AFRAID_TO_CALL_INTENT = "afraid_to_call"
+ALL_CLEAR_RESCUABLE = RESCUABLE_INTENTS | {AFRAID_TO_CALL_INTENT, "continue_chat", "ask_phone_number"}
 # "Hij komt thuis, ik moet stoppen": the answer on how to leave at once carries 112 itself, so
 # an acute reading sets the slot but keeps the intent (during the danger question the slot
 # mapping in domain.yml leaves the slot alone, so that question ends with how to leave).
@@ -348,7 +350,8 @@ def decide(
     elsewhere = _answers_another_question(text, facts)
     # A feeling ("ik schrik hier wel van") or a moment to come ("over vijf weken vliegen we") is
     # an addition too, not "sorry, dat begreep ik niet".
-    adds = bool(facts) or elsewhere or (not acute and (tells_feeling(text) or names_a_moment(text)))
+    adds = bool(facts) or elsewhere or (not acute and (tells_feeling(text) or names_a_moment(text)
+                                                       or states_ages_only(text)))
     rescue = thresholds.agree if adds else thresholds.rescue
     describes = (
         acute
@@ -393,6 +396,11 @@ def decide(
     if acute:
         return TriageDecision(intent=None if intent == MUST_STOP_INTENT else ACUTE_INTENT,
                               entities=entities)
+    if intent == DANGER_OVER_INTENT and _DROVE_OFF_TOGETHER.search(text) and not signals_all_clear(text):
+        # "Ze zijn weggereden, ik heb het kenteken": after a woman was pulled into a car, the
+        # danger left with them; DIET's all-clear is not one (every reply stays 112 first).
+        kept = {k: v for k, v in entities.items() if k != "acute_danger"}
+        return TriageDecision(intent="continue_chat", entities=_without_answer(kept))
     if intent == AFFIRM_INTENT and not answer and says_thanks(text):
         # "oké, dank je wel" is thanks, not a yes to "is er nu iemand in gevaar?"
         return TriageDecision(intent="thanks", entities=_without_answer(entities))
@@ -404,6 +412,13 @@ def decide(
     if intent == HUMAN_INTENT and declines_a_person(text):
         # "nee ik wil nu nog niet met iemand praten": a no to the offer, not a request.
         return TriageDecision(intent=DENY_INTENT, entities=entities)
+    if intent == HUMAN_INTENT and facts.get("safety_can_chat") == YES:
+        # "Ik kan nu praten, ik ben op mijn werk": DIET heard "praten"; it says chatting is safe.
+        intent = DETAIL_INTENT
+    if intent != CONCERN_INTENT and asks_who_told(text):
+        # "hoort mijn oom dat ik het was?": whether the family learns who told, the question of
+        # anonymity (its answer says the family does not hear it from Veilig Thuis).
+        return TriageDecision(intent="ask_anonymity", entities=_without_answer(entities))
     if facts.get("safety_can_chat") == NO:
         # "kan eigenlijk niet veilig chatten, hij zit naast me": how to leave at once, now. A
         # story in the same message ("... gisteren heeft hij me gewurgd") keeps its concern and
@@ -437,6 +452,13 @@ def decide(
         # "ik heb 112 gebeld": a plain all-clear is never "I did not understand" (DIET also
         # hears "112" and "bellen" in "ik durf 112 niet te bellen").
         return TriageDecision(intent=DANGER_OVER_INTENT, entities=entities)
+    if (intent == AFRAID_TO_CALL_INTENT and _WHEN_OR_WHOM_TO_CALL.search(text)
+            and not _NEGATED.search(text)):
+        # "kan ik vannacht ook bellen?", "wie kan ik bellen": a question about calling, not the
+        # fear of it (whose answer says "you need not call" and gives no number).
+        if asks_what_to_do(text):
+            return TriageDecision(intent=ADVICE_INTENT, entities=_kept_facts(entities))
+        return TriageDecision(intent="ask_phone_number", entities=_without_answer(entities))
     if (intent in WHAT_TO_DO_RESCUABLE and asks_what_to_do(text)
             and (not describes or not is_concern)):
         # "wtf wat moet ik doen ik durf het niet aan mn ouders te zeggen": advice now, without
@@ -457,6 +479,10 @@ def decide(
         guesses = [g for g in best_guesses if g not in (AFFIRM_INTENT, DENY_INTENT)]
         rescued = _rescued_fallback(text, guesses)
         return TriageDecision(intent=rescued or FALLBACK_INTENT, entities=entities)
+    if intent == AFFIRM_INTENT and not answer and not describes and _hedged_or_told(text):
+        # "Ik sla ze niet hoor. Nou ja, één keer een tik": DIET heard a yes in a message that
+        # does not start with one; to "is er nu iemand in gevaar?" that yes means danger now.
+        return TriageDecision(intent=DETAIL_INTENT, entities=_without_answer(entities))
     if intent in (FALLBACK_INTENT, "out_of_scope", ROLE_INTENT) and names_a_person_only(text):
         # (its role entity stays: "mijn zus" is also the answer to "wie schrijft er?")
         return TriageDecision(intent=VAGUE_INTENT, entities=entities)
@@ -499,6 +525,38 @@ _LEAVING = re.compile(
 _STOP_WORDS = re.compile(
     r"\b(?:stop|stoppen|weg|gaan|ga|kom|komt|thuis|hoor|hoort|sluit|sluiten|afsluiten|moet|kan niet)\b",
     re.IGNORECASE)
+
+
+# "ze zijn weggereden": they drove off together, and whoever was in danger may have gone with
+# them. ("ze zijn weg, hij is naar de supermarkt" is the other ones gone: an all-clear.)
+_DROVE_OFF_TOGETHER = re.compile(r"\b(?:ze|zij)\s+zijn\s+(?:nu\s+|net\s+|samen\s+)*weggereden\b",
+                                 re.IGNORECASE)
+# A question about when or whom to call, not about being unable to: "kan ik vannacht ook
+# bellen?", "Kan ik 's avonds bellen om te overleggen?", "wie kan ik bellen".
+_WHEN_OR_WHOM_TO_CALL = re.compile(
+    r"^\W*(?:en\s+|oké\W+|ok\W+)?(?:kan|mag|kun)\s+(?:ik|je|u|we)\s+(?:\w+\s+){0,3}?(?:ook\s+)?"
+    r"(?:'s\s+avonds|'s\s+nachts|'s\s+ochtends|vannacht|vanavond|vanmiddag|in\s+het\s+weekend|altijd|"
+    r"zaterdag|zondag|morgen)\s+(?:\w+\s+){0,2}?(?:ook\s+)?bellen\b"
+    r"|\bwie\s+(?:kan|moet|kunnen|moeten)\s+(?:ik|we|wij)\s+(?:nu\s+|dan\s+|het\s+beste\s+)?bellen\b",
+    re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:niet|nie|geen|nooit)\b", re.IGNORECASE)
+
+
+# How a yes or an acceptance starts when it does not start with "ja": "oké, doe maar", "graag",
+# "dat wil ik wel", "ik denk het wel".
+_ACCEPTS = re.compile(
+    r"^\W*(?:oké|oke|okee|ok|okay|prima|goed|graag|doe\s+maar|is\s+goed|top|akkoord|zeker|yes|"
+    r"dat\s+(?:wil|zou)\s+ik|ik\s+(?:wil|zou)\s+(?:dat\s+)?(?:wel|graag)|ik\s+denk\s+(?:het\s+)?(?:van\s+)?wel|"
+    r"volgens\s+mij\s+wel|ik\s+geloof\s+(?:het\s+)?wel|dat\s+klopt|klopt)\b",
+    re.IGNORECASE)
+# A denial or a hedge inside the message: "ik sla ze niet hoor", "nou ja, één keer".
+_HEDGE = re.compile(r"\b(?:niet|geen|nooit|nee)\b|\bnou\s+ja\b", re.IGNORECASE)
+
+
+def _hedged_or_told(text: str) -> bool:
+    """True for a message of more than three words that neither starts with a yes nor accepts,
+    and denies or hedges something: told, not a yes to the open question."""
+    return len(text.split()) > 3 and not _ACCEPTS.match(text) and bool(_HEDGE.search(text))
 
 
 def _without_answer(entities: dict) -> dict:

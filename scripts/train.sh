@@ -18,7 +18,7 @@ if [ "${1:-}" != "--force" ] && [ -f "$model" ] && [ "$(cat "$stamp" 2>/dev/null
   exit 0
 fi
 mkdir -p models
-echo "Training $model (6 to 9 minutes from scratch, 3 to 5.5 with the embeddings of a training before)"
+echo "Training $model (6 to 15 minutes from scratch, 3 to 8.5 with the embeddings of a training before)"
 start=$(date +%s)
 .venv/bin/rasa train --force --fixed-model-name veilig-thuis --out models >var/train.log 2>&1 || {
   echo "Training failed; the last lines of var/train.log:" >&2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answers import asks_what_to_do, denies_now, leading_answer
+from bot.answers import asks_what_to_do, closes_conversation, denies_now, leading_answer
 from bot.triage import NO_CONCERN, TriagePrediction, decide, names_a_person_only
 
 
@@ -333,3 +333,78 @@ def test_cannot_chat_with_a_story_keeps_the_story_for_the_queue():
     assert decision.intent == "must_stop"
     assert decision.entities["concern_type"] == "partnergeweld"
     assert decision.entities["safety_can_chat"] == "nee"
+
+
+@pytest.mark.parametrize("text", ["ik ben 16", "ze is 17", "oma is 84", "ik ben 15 zij is 7"])
+def test_an_age_said_alone_is_an_addition_not_a_misunderstanding(text):
+    decision = decide("nlu_fallback", text, prediction(concern=NO_CONCERN, concern_conf=0.3), False)
+    assert decision.intent == "add_detail"
+
+
+@pytest.mark.parametrize("text", ["Ja toch wel. Verbind me maar door",
+                                  "Mag ik even met een adviseur overleggen?",
+                                  "kun je me doorverbinden?"])
+def test_more_ways_to_ask_for_a_person(text):
+    decision = decide("affirm", text, prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "ask_for_human"
+
+
+@pytest.mark.parametrize("text", ["Ik kan nu praten, ik ben op mijn werk",
+                                  "ja kan praten zit op school in de pauze"])
+def test_saying_one_can_chat_is_not_a_request_for_a_person_or_a_yes_to_danger(text):
+    decision = decide("ask_for_human", text, prediction(concern=NO_CONCERN), False)
+    assert decision.intent != "ask_for_human"
+    assert decision.entities["safety_can_chat"] == "ja"
+    assert "danger_answer" not in decision.entities
+
+
+@pytest.mark.parametrize("text", ["hoort mn oom dat ik het was?",
+                                  "Kan dat zonder dat haar familie weet dat ik het ben?"])
+def test_whether_the_family_hears_who_told_is_the_anonymity_question(text):
+    decision = decide("nlu_fallback", text, prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "ask_anonymity"
+
+
+def test_a_hedged_story_heard_as_a_yes_is_an_addition():
+    text = "Ik sla ze niet hoor. Nou ja, één keer een tik"
+    decision = decide("affirm", text, prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "add_detail" and "danger_answer" not in decision.entities
+
+
+@pytest.mark.parametrize("text", ["ja, graag", "oké, doe maar", "Dat wil ik wel, maar niet lang",
+                                  "ik denk het wel, hij is niet rustig"])
+def test_a_yes_in_other_words_stays_a_yes(text):
+    assert decide("affirm", text, prediction(concern=NO_CONCERN), False).intent in (None, "affirm")
+
+
+def test_thinking_it_over_in_one_word_is_a_goodbye():
+    assert closes_conversation("Oké. Ik denk erover na")
+
+
+@pytest.mark.parametrize("text, intent", [("kan ik vannacht ook bellen?", "ask_phone_number"),
+                                          ("Kan ik 's avonds bellen om te overleggen?",
+                                           "ask_phone_number"),
+                                          ("wie kan ik bellen", "ask_what_to_do")])
+def test_a_question_about_when_or_whom_to_call_is_not_the_fear_of_calling(text, intent):
+    assert decide("afraid_to_call", text, prediction(concern=NO_CONCERN), False).intent == intent
+
+
+@pytest.mark.parametrize("text", ["ik durf niet te bellen", "ik kan vannacht niet bellen",
+                                  "als ik bel hoort mijn moeder het"])
+def test_the_fear_of_calling_stays(text):
+    assert decide("afraid_to_call", text, prediction(concern=NO_CONCERN), False).intent in (
+        None, "afraid_to_call")
+
+
+def test_safe_inside_at_a_friends_is_the_danger_over():
+    decision = decide("acute_danger", "ben nu binnen bij een vriendin, deur op slot",
+                      prediction(concern="seksueel_geweld", acute=0.9), False)
+    assert decision.entities["acute_danger"] is False
+
+
+def test_they_drove_off_together_is_not_the_all_clear():
+    decision = decide("danger_over", "Ze zijn weggereden, ik heb het kenteken wel",
+                      prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "continue_chat" and "acute_danger" not in decision.entities
+    released = decide("danger_over", "ze zijn weg, ik heb 112 gebeld", prediction(), False)
+    assert released.entities["acute_danger"] is False

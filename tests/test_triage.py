@@ -56,6 +56,8 @@ def prediction(concern="partnergeweld", concern_conf=0.9, role="omstander", role
     "mijn zus appt dat onze broer haar nu bedreigt met een mes",
     "hij slaat zijn dochter in haar gezicht en hij houdt niet op",
     "er wordt gevochten en iemand schreeuwt ik steek je neer",
+    "he's literally screaming rn en hij gooit met dingen naar me",
+    "Vanochtend zei hij dat hij me vermoordt als ik vanavond niet thuis ben",
     "ik wil hem iets aandoen, hou me alsjeblieft tegen",
 ])
 def test_plain_now_signals_are_acute(text):

@@ -45,9 +45,9 @@ def _normalise(text: str) -> str:
 def test_no_message_of_a_set_is_in_the_training_data(entry):
     """Learning from a development set's failures means writing new examples, never copying
     its messages; a blind set's messages were never seen. Short replies and stock questions
-    ("kan ik dit ook anoniem melden?") come up in any chat, in the data too (two of them, of seven and ten words,
-    are in both blind sets D and I and in data/nlu/faq.yml, written by three authors who
-    never saw each other), so only messages of more than ten words are checked."""
+    come up in any chat and in the data too: two questions, of seven and ten words, are in
+    both blind sets D and I and in data/nlu/faq.yml, written by three authors who never saw
+    each other. So only messages of more than ten words are checked."""
     training = "\n".join(_normalise(p.read_text(encoding="utf-8"))
                          for p in (ROOT / "data" / "nlu").rglob("*.yml"))
     dialogue_file = dc.load_conversations(FOLDER / entry["file"])

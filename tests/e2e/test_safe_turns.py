@@ -223,7 +223,7 @@ def test_a_professional_gets_the_phone_as_the_way_in_and_a_counsellor_on_request
     chat = Chat(base_url)
     reply = chat.say("ik ben leerkracht en een leerling heeft steeds blauwe plekken")
     for answer in ["nee", "nee"]:
-        if "meldcode" in texts(reply):
+        if "meldcode" in texts(reply) and "0800-2000" in texts(reply):  # the advice
             break
         reply = chat.say(answer)
     assert "meldcode" in texts(reply) and "0800-2000" in texts(reply), chat.replies
