@@ -396,7 +396,8 @@ def decide(
     if acute:
         return TriageDecision(intent=None if intent == MUST_STOP_INTENT else ACUTE_INTENT,
                               entities=entities)
-    if intent == DANGER_OVER_INTENT and _DROVE_OFF_TOGETHER.search(text) and not signals_all_clear(text):
+    if (intent == DANGER_OVER_INTENT and _DROVE_OFF_TOGETHER.search(text)
+            and not signals_all_clear(text)):
         # "Ze zijn weggereden, ik heb het kenteken": after a woman was pulled into a car, the
         # danger left with them; DIET's all-clear is not one (every reply stays 112 first).
         kept = {k: v for k, v in entities.items() if k != "acute_danger"}
@@ -415,9 +416,11 @@ def decide(
     if intent == HUMAN_INTENT and facts.get("safety_can_chat") == YES:
         # "Ik kan nu praten, ik ben op mijn werk": DIET heard "praten"; it says chatting is safe.
         intent = DETAIL_INTENT
-    if intent != CONCERN_INTENT and asks_who_told(text):
+    if (intent not in (CONCERN_INTENT, MUST_STOP_INTENT) and facts.get("safety_can_chat") != NO
+            and asks_who_told(text)):
         # "hoort mijn oom dat ik het was?": whether the family learns who told, the question of
-        # anonymity (its answer says the family does not hear it from Veilig Thuis).
+        # anonymity (its answer says the family does not hear it from Veilig Thuis). Having to
+        # stop comes first: "hij zit naast me, ziet hij dat ik het was?" gets how to leave.
         return TriageDecision(intent="ask_anonymity", entities=_without_answer(entities))
     if facts.get("safety_can_chat") == NO:
         # "kan eigenlijk niet veilig chatten, hij zit naast me": how to leave at once, now. A

@@ -408,3 +408,10 @@ def test_they_drove_off_together_is_not_the_all_clear():
     assert decision.intent == "continue_chat" and "acute_danger" not in decision.entities
     released = decide("danger_over", "ze zijn weg, ik heb 112 gebeld", prediction(), False)
     assert released.entities["acute_danger"] is False
+
+
+def test_having_to_stop_comes_before_the_anonymity_question():
+    for intent in ("must_stop", "nlu_fallback"):
+        decision = decide(intent, "ze kijkt mee, weet ze dat ik het heb gemeld?",
+                          prediction(concern=NO_CONCERN), False)
+        assert decision.intent == "must_stop"
