@@ -235,6 +235,18 @@ def signals_all_clear(text: str) -> bool:
     return bool(_ALL_CLEAR.search(text)) and not _not_over(text)
 
 
+# "ze zijn weggereden": they drove off together, and whoever was in danger may have gone with
+# them. ("ze zijn weg, hij is naar de supermarkt" is the other ones gone: an all-clear.)
+_DROVE_OFF_TOGETHER = re.compile(r"\b(?:ze|zij)\s+zijn\s+(?:nu\s+|net\s+|samen\s+)*weggereden\b",
+                                 re.IGNORECASE)
+
+
+def signals_taken_along(text: str) -> bool:
+    """True when the message says they drove off together, without a plain all-clear: in a
+    conversation that is no release of the danger ("Ze zijn weggereden, ik heb het kenteken")."""
+    return bool(_DROVE_OFF_TOGETHER.search(text)) and not signals_all_clear(text)
+
+
 def signals_danger_over(text: str) -> bool:
     """True when a first message says the danger has passed, plainly or as told right after it
     happened ("ze zit nu bij mij", "hij is naar de kroeg"): such a message is not acute unless

@@ -23,7 +23,8 @@ from bot.details import (asks_who_told, chat_safety, declines_a_person, states_a
                          tells_who_knows, wants_a_person)
 from bot.acute_cues import (ACUTE_INTENT, now_sentences, signals_acute_danger,
                             signals_acute_danger_in_answer,
-                            signals_all_clear, signals_danger_over, signals_habitual)
+                            signals_all_clear, signals_danger_over, signals_habitual,
+                            signals_taken_along)
 from bot.embeddings import SentenceEmbeddings
 from bot.language import COMMON_DUTCH, WORD_PATTERN
 
@@ -396,8 +397,7 @@ def decide(
     if acute:
         return TriageDecision(intent=None if intent == MUST_STOP_INTENT else ACUTE_INTENT,
                               entities=entities)
-    if (intent == DANGER_OVER_INTENT and _DROVE_OFF_TOGETHER.search(text)
-            and not signals_all_clear(text)):
+    if intent == DANGER_OVER_INTENT and signals_taken_along(text):
         # "Ze zijn weggereden, ik heb het kenteken": after a woman was pulled into a car, the
         # danger left with them; DIET's all-clear is not one (every reply stays 112 first).
         kept = {k: v for k, v in entities.items() if k != "acute_danger"}
@@ -530,10 +530,6 @@ _STOP_WORDS = re.compile(
     re.IGNORECASE)
 
 
-# "ze zijn weggereden": they drove off together, and whoever was in danger may have gone with
-# them. ("ze zijn weg, hij is naar de supermarkt" is the other ones gone: an all-clear.)
-_DROVE_OFF_TOGETHER = re.compile(r"\b(?:ze|zij)\s+zijn\s+(?:nu\s+|net\s+|samen\s+)*weggereden\b",
-                                 re.IGNORECASE)
 # A question about when or whom to call, not about being unable to: "kan ik vannacht ook
 # bellen?", "Kan ik 's avonds bellen om te overleggen?", "wie kan ik bellen".
 _WHEN_OR_WHOM_TO_CALL = re.compile(

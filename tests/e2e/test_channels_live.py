@@ -61,9 +61,9 @@ class Stack:
 
 
 def always_open_settings(workdir: Path) -> Path:
-    """settings.yml with the chat staffed around the clock: the console then runs on the real
-    clock (WhatsApp's window is judged against the real times of Rasa's events) and its worker
-    never closes the queue, whatever hour the tests run."""
+    """settings.yml with the chat staffed around the clock: the servers can then be pinned to
+    the moment the tests start (WhatsApp's window is judged against the real times of Rasa's
+    events), and the console's worker never closes the queue, whatever hour the tests run."""
     def always_open(settings: dict) -> None:
         days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
         settings["chat"]["opening_hours"] = {day: ["00:00", "23:59"] for day in days}

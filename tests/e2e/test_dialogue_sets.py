@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,12 @@ def _normalise(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
+@lru_cache(maxsize=None)
+def _normalised_training_text() -> str:
+    return "\n".join(_normalise(p.read_text(encoding="utf-8"))
+                     for p in (ROOT / "data" / "nlu").rglob("*.yml"))
+
+
 @pytest.mark.parametrize("entry", SETS, ids=[s["file"] for s in SETS])
 def test_no_message_of_a_set_is_in_the_training_data(entry):
     """Learning from a development set's failures means writing new examples, never copying
@@ -48,8 +55,7 @@ def test_no_message_of_a_set_is_in_the_training_data(entry):
     come up in any chat and in the data too: two questions, of seven and ten words, are in
     both blind sets D and I and in data/nlu/faq.yml, written by three authors who never saw
     each other. So only messages of more than ten words are checked."""
-    training = "\n".join(_normalise(p.read_text(encoding="utf-8"))
-                         for p in (ROOT / "data" / "nlu").rglob("*.yml"))
+    training = _normalised_training_text()
     dialogue_file = dc.load_conversations(FOLDER / entry["file"])
     said = {_normalise(turn.say) for conversation in dialogue_file.conversations
             for turn in conversation.turns}
