@@ -89,22 +89,25 @@ _REGEX_BEYOND_NOW = re.compile("|".join(f"(?:{p})" for p in _PATTERNS[1:]), re.I
 
 
 def signals_acute_danger(text: str) -> bool:
-    """True when the message has a plain signal of danger happening now."""
-    return bool(_REGEX.search(text))
+    """True when the message has a plain signal of danger happening now (help on its way is
+    none: "ik heb 112 gebeld, ze komen eraan")."""
+    return bool(_REGEX.search(_without_help(text)))
 
 
 def signals_acute_danger_in_answer(text: str) -> bool:
     """signals_acute_danger for a message that answers the danger question with "nee": a plain
     signal other than the question's own "op dit moment"."""
-    return bool(_REGEX_BEYOND_NOW.search(text))
+    return bool(_REGEX_BEYOND_NOW.search(_without_help(text)))
 
 
-# Words that place what is described in the past or make it a pattern ("elke avond",
-# "laatst"). They do not rule danger out, but the classifier must be surer before it calls
+# Words that place what is described in the past or a later day, or make it a pattern ("elke
+# avond", "laatst", "morgen"). They do not rule danger out, but the classifier must be surer before it calls
 # such a message acute when no plain now-signal is present.
 _HABITUAL = re.compile(
     r"\b(?:elke|iedere) (?:dag|avond|nacht|week|ochtend|keer)\b|\b(?:vaak|regelmatig|steeds|"
     r"altijd|laatst|gisteren|gisteravond|vannacht|vorige (?:week|maand)|al (?:jaren|maanden|weken)|"
+    # a moment that is not now: "morgen komt hij zijn spullen halen", "mijn man is overleden"
+    r"morgen|overmorgen|volgende week|overleden|overleed|"
     r"soms|often|always|last (?:week|night|month)|every (?:day|night|evening))\b",
     re.IGNORECASE,
 )
@@ -121,6 +124,10 @@ def signals_habitual(text: str) -> bool:
 _ALL_CLEAR = re.compile(
     r"\b(?:het is|is het|alles is)\s+(?:nu\s+)?(?:wel\s+)?(?:even\s+|weer\s+)?(?:rustig|veilig)\b"
     r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:weg|vertrokken|weggegaan|opgepakt|meegenomen)\b"
+    # taken to the police station: "mijn kleinzoon is mee naar het bureau", "hij is aangehouden"
+    r"|\b(?:is|zijn)\s+(?:nu\s+|net\s+)?(?:mee\s+naar\s+het\s+(?:politie)?bureau|aangehouden|gearresteerd)\b"
+    # the call told with more words between: "de buurman heeft mij horen roepen en de politie gebeld"
+    r"|\b(?:heeft|hebben|heb)\s+(?!niet\b|nog\s+niet\b|geen\b)(?:[^\s.!?]+\s+){1,8}?(?:112|de\s+politie|politie)\s+gebeld\b"
     # "de zoon is net weggegaan": the one who was violent, named ("ze is net weggegaan" may be
     # the mother who protected, leaving: then the danger begins)
     r"|\bde (?:zoon|man|vader|buurman|vriend|broer|ex) is\s+(?:nu\s+|net\s+)?(?:weg|vertrokken|weggegaan|opgepakt)\b"
@@ -135,7 +142,7 @@ _ALL_CLEAR = re.compile(
     # someone else called: "mijn vriendin heeft 112 gebeld", "de buren hebben de politie gebeld"
     r"|\b(?:zij|hij|ze|iemand|buren|(?:mijn|mn|m'n|de) \w+)\s+(?:heeft|hebben)\s+(?:net\s+|al\s+)?"
     r"(?:112|de politie|politie) gebeld\b"
-    r"|\b(?:de )?politie (?:is|staat|zijn|staan)\s+(?:nu\s+|al\s+)?(?:er|hier|daar|geweest|gekomen|voor de deur|aan de deur|bij (?:hun|hen|ons|haar|hem|de deur))\b"
+    r"|\b(?:de )?politie (?:is|staat|zijn|staan)\s+(?:nu\s+|al\s+)?(?:er|hier|daar|geweest|gekomen|voor de deur|aan de deur|bij (?:hun|hen|ze|ons|haar|hem|de deur))\b"
     r"|\b(?:the )?police (?:are|is) here\b|\bi called 112\b|\bit'?s (?:calm|quiet|over) now\b"
     # Nothing is happening now, said in so many words ("nu gebeurt er niks", "er speelt op dit
     # moment niks", "op dit moment is het redelijk rustig").
@@ -220,13 +227,25 @@ _NOT_OVER = re.compile(
 # at the door, "de politie is onderweg" not the violent one on the way.
 _HELP_AT_HAND = re.compile(
     r"\b(?:de )?(?:politie|ambulance|hulp)\s+(?:is|staat|zijn|staan|komt|komen)\s+(?:nu\s+|al\s+|net\s+)?"
-    r"(?:onderweg|eraan|er|hier|daar|bij (?:hun|hen|ons|haar|hem|mij|me))?\s*(?:voor|aan) de deur\b"
+    r"(?:onderweg|eraan|er|hier|daar|bij (?:hun|hen|ze|ons|haar|hem|mij|me))?\s*(?:voor|aan) de deur\b"
     r"|\b(?:de )?(?:politie|ambulance|hulp)\s+(?:is|zijn|komt|komen)\s+(?:nu\s+|al\s+)?(?:onderweg|eraan)\b",
     re.IGNORECASE)
 
 
+# "ik heb 112 gebeld, ze komen eraan": the ones coming are the police, not the violent one.
+_CALLED_THEY_COME = re.compile(
+    r"(\bgebeld\b)[\s,.;!-]+(?:en\s+)?(?:ze|die|zij)\s+(?:komen|zijn)\s+(?:nu\s+|al\s+|zo\s+|snel\s+)*"
+    r"(?:eraan|onderweg|er\s+aan)\b",
+    re.IGNORECASE)
+
+
+def _without_help(text: str) -> str:
+    """The message without the help that has come or is coming."""
+    return _HELP_AT_HAND.sub(" ", _CALLED_THEY_COME.sub(r"\1", text))
+
+
 def _not_over(text: str) -> bool:
-    return bool(_NOT_OVER.search(_HELP_AT_HAND.sub(" ", text)))
+    return bool(_NOT_OVER.search(_without_help(text)))
 
 
 def signals_all_clear(text: str) -> bool:
@@ -242,9 +261,14 @@ _DROVE_OFF_TOGETHER = re.compile(r"\b(?:ze|zij)\s+zijn\s+(?:nu\s+|net\s+|samen\s
 
 
 def signals_taken_along(text: str) -> bool:
-    """True when the message says they drove off together, without a plain all-clear: in a
-    conversation that is no release of the danger ("Ze zijn weggereden, ik heb het kenteken")."""
-    return bool(_DROVE_OFF_TOGETHER.search(text)) and not signals_all_clear(text)
+    """True when the message says they drove off together, without a plain all-clear or a call
+    for help: in a conversation that is no release of the danger ("Ze zijn weggereden, ik heb
+    het kenteken"); "mijn vriend heeft gebeld. ze zijn weggereden" is the threat gone."""
+    return (bool(_DROVE_OFF_TOGETHER.search(text)) and not signals_all_clear(text)
+            and not _CALLED.search(text))
+
+
+_CALLED = re.compile(r"\b(?:heeft|hebben|heb)\s+(?:\w+\s+){0,3}?gebeld\b", re.IGNORECASE)
 
 
 def signals_danger_over(text: str) -> bool:

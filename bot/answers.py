@@ -46,7 +46,11 @@ _WHAT_TO_DO = re.compile(
     r"|\bwie\s+(?:kan|moet|kunnen|moeten)\s+(?:ik|we|wij)\s+(?:nu\s+|dan\s+|het\s+beste\s+)?(?:bellen|appen|inschakelen)\b"
     # "is het niet te laat om nog hulp te krijgen?": the advice says help is there later too
     r"|\b(?:is\s+het|het\s+is|ben\s+ik)\s+(?:nu\s+|dan\s+|nog\s+)?(?:niet|nie)?\s*(?:al\s+)?te\s+laat\b"
-    r"|\bhoe\s+kom\s+ik\s+(?:hier|ervan|hiervan|daarvan)\s+(?:van\s*)?af\b",
+    r"|\bhoe\s+kom\s+ik\s+(?:hier|ervan|hiervan|daarvan)\s+(?:van\s*)?af\b"
+    # how to help: "hoe kan ik er voor haar zijn?", "wat moet ik hem zeggen?"
+    r"|\bhoe\s+kan\s+ik\s+(?:haar|hem|hen|ze|mijn\s+\w+)\s+(?:het\s+best(?:e)?\s+)?(?:helpen|steunen|bijstaan)\b"
+    r"|\bhoe\s+kan\s+ik\s+er\s+voor\s+(?:haar|hem|hen|ze)\s+zijn\b"
+    r"|\bwat\s+(?:moet|kan|zal)\s+ik\s+(?:haar|hem|hen|ze|tegen\s+(?:haar|hem|hen))\s+(?:dan\s+)?zeggen\b",
     re.IGNORECASE)
 
 
@@ -90,7 +94,7 @@ _THANKS = re.compile(r"\b(?:dank|dankje|dankjewel|dankuwel|bedankt|thanks|thx|me
                      re.IGNORECASE)
 # A feeling said in passing: "ik schrik hier wel van", "ik tril nog", "ik schaam me".
 _FEELING = re.compile(
-    r"\bik\s+(?:schrik|schrok|tril|trilde|schaam|voel|ben\s+(?:zo\s+|echt\s+|wel\s+)?(?:geschrokken|"
+    r"\bik\s+(?:schrik|schrok|tril|trilde|schaam|voel|ben\s+(?:(?:zo|echt|wel|nog|steeds|heel|erg)\s+)*(?:geschrokken|"
     r"bang|blij|opgelucht|boos|verdrietig|in\s+de\s+war|moe|op))\b"
     r"|\b(?:ik\s+)?(?:ben|was)\s+(?:echt\s+|wel\s+|zo\s+)?(?:geschrokken|opgelucht)\b"
     r"|\b(?:fijn|goed)\s+om\s+te\s+(?:horen|lezen)\b",

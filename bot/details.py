@@ -54,7 +54,7 @@ _WHO_KNOWS = re.compile(
 _WANTS_PERSON = re.compile(
     r"(?:\b(?:ik|we|wij)\s+(?:wil|wilde|zou|willen|kan|mag|kunnen)\b|\b(?:kan|mag|kunnen|wil)\s+(?:ik|we|wij)\b"
     r"|\bgraag\b)[^.?!]{0,40}?\b(?:met|tegen)\s+" + _PEOPLE + r"\b[^.?!]{0,25}?"
-    r"\b(?:praten|spreken|chatten|bespreken|bellen|appen|overleggen)\b"
+    r"\b(?:praten|spreken|chatten|bespreken|bellen|appen|overleggen|sparren|doorspreken|doornemen)\b"
     r"|\b(?:praten|spreken|chatten)\s+met\s+" + _PEOPLE + r"\b"
     r"|\b(?:praat|chat|spreek)\s+(?:ik|we)\s+(?:dan\s+)?(?:wel\s+|graag\s+)?(?:even\s+)?met\s+" + _PEOPLE + r"\b"
     r"|\been\s+(?:echt|echte)\s+(?:mens|persoon)\b"

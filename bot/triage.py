@@ -193,6 +193,20 @@ _NO_CHILDREN = re.compile(
     r"\b(?:geen|zonder)\s+(?:kinderen|kids|kind|kindjes)\b|\bno (?:kids|children)\b", re.IGNORECASE)
 
 
+_CHILD_WRITER = re.compile(
+    r"\bik ben (?:pas |nog maar )?(?:[6-9]|1[0-7])\b(?! jaar (?:getrouwd|samen|bij|werkzaam|in dienst))",
+    re.IGNORECASE)
+_OWN_HOME = re.compile(
+    r"\b(?:mijn|mn|m'n|me)\s+(?:moeder|vader|ouders|stiefvader|stiefmoeder|stiefpa|stiefma|pa|ma|"
+    r"mama|papa|mam|pap)\b|\b(?:papa|mama)\b|\bbij ons thuis\b|\bthuis\b",
+    re.IGNORECASE)
+
+
+def writes_as_child_at_home(text: str) -> bool:
+    """True when the writer says they are a child and writes about their own home."""
+    return bool(_CHILD_WRITER.search(text)) and bool(_OWN_HOME.search(text))
+
+
 def mentions_children(text: str) -> bool:
     """True when the message itself says children are involved or present."""
     return bool(_CHILD_WORDS.search(text)) and not says_no_children(text)
@@ -247,6 +261,8 @@ HUMAN_INTENT = "ask_for_human"
 # Something added to the story that answers no question in so many words ("alleen mijn zus weet
 # het", "sinds de zomer"); noted, and the conversation goes on where it was.
 DETAIL_INTENT = "add_detail"
+# Whether a story or an addition asks a question (domain.yml: slot story_asks).
+ASKS_ENTITY = "asks_question"
 # What DIET may call such a message.
 DETAIL_RESCUABLE = frozenset({FALLBACK_INTENT, "out_of_scope", VAGUE_INTENT, AFFIRM_INTENT,
                               DENY_INTENT, "dont_know", "continue_chat", DETAIL_INTENT})
@@ -259,7 +275,7 @@ ANSWERED_QUESTIONS = frozenset({
     "ask_after_report", "ask_what_is_vt", "ask_professional", "ask_perpetrator_help", "ask_is_bot",
     "ask_device_safety", "ask_storage", "ask_for_human", ADVICE_INTENT})
 _QUESTION = re.compile(
-    r"\?\s*$|^\s*(?:en\s+)?(?:wat|hoe|waar|wie|welke|waarom|moet|moeten|kan|kun|kunnen|mag|mogen|"
+    r"\?(?=\s|$)|^\s*(?:en\s+)?(?:wat|hoe|waar|wie|welke|waarom|moet|moeten|kan|kun|kunnen|mag|mogen|"
     r"zal|zou|zouden|is|ben|heb|ga|gaan)\b",
     re.IGNORECASE)
 QUESTION_MIN_WORDS = 2
@@ -333,6 +349,26 @@ def decide(
     best_guesses: Sequence[str] = (),
 ) -> TriageDecision:
     """Combine DIET's intent with the triage model into the final intent and slot entities."""
+    decision = _decide(intent, text, prediction, foreign, thresholds, intent_confidence,
+                       best_guesses)
+    if (decision.intent or intent) not in (CONCERN_INTENT, DETAIL_INTENT):
+        return decision
+    # "Hoe kan ik haar helpen zonder dat ze boos wordt?" in the middle of the questions: the
+    # advice answers it (data/rules/details.yml), not "Dank je, dat neem ik mee". Set on every
+    # story and addition, so the slot a rule reads is never left over from an earlier message.
+    entities = {**decision.entities, ASKS_ENTITY: is_open_question(text)}
+    return TriageDecision(intent=decision.intent, entities=entities)
+
+
+def _decide(
+    intent: str,
+    text: str,
+    prediction: TriagePrediction,
+    foreign: bool,
+    thresholds: TriageThresholds,
+    intent_confidence: float,
+    best_guesses: Sequence[str],
+) -> TriageDecision:
     acute = is_acute(text, prediction, thresholds)
     is_concern = prediction.concern_type != NO_CONCERN
     if (intent == CONCERN_INTENT and not acute and not is_concern and not foreign
@@ -413,6 +449,10 @@ def decide(
     if intent == HUMAN_INTENT and declines_a_person(text):
         # "nee ik wil nu nog niet met iemand praten": a no to the offer, not a request.
         return TriageDecision(intent=DENY_INTENT, entities=entities)
+    if intent == HUMAN_INTENT and asks_what_to_do(text):
+        # "Ze wil er niet over praten. Hoe kan ik er voor haar zijn?": DIET heard "praten"; the
+        # question is how to help, and no person was asked for (wants_a_person said no above).
+        return TriageDecision(intent=ADVICE_INTENT, entities=_kept_facts(entities))
     if intent == HUMAN_INTENT and facts.get("safety_can_chat") == YES:
         # "Ik kan nu praten, ik ben op mijn werk": DIET heard "praten"; it says chatting is safe.
         intent = DETAIL_INTENT
@@ -430,6 +470,9 @@ def decide(
             entities.update(_concern_entities(text, prediction, thresholds))
             entities["safety_can_chat"] = NO
         return TriageDecision(intent=MUST_STOP_INTENT, entities=_without_answer(entities))
+    if intent == MUST_STOP_INTENT and _STOP_OWN_BEHAVIOUR.search(text):
+        # "ik weet niet hoe ik moet stoppen als het opkomt": stopping what one does, not the chat.
+        return TriageDecision(intent="ask_perpetrator_help", entities=_without_answer(entities))
     if intent == MUST_STOP_INTENT and (facts.get("safety_can_chat") == YES
                                        or (adds and not _STOP_WORDS.search(text))):
         # "hier kan ik veilig chatten", "sinds ik naar de middelbare ging": DIET heard "chatten"
@@ -489,9 +532,16 @@ def decide(
     if intent in (FALLBACK_INTENT, "out_of_scope", ROLE_INTENT) and names_a_person_only(text):
         # (its role entity stays: "mijn zus" is also the answer to "wie schrijft er?")
         return TriageDecision(intent=VAGUE_INTENT, entities=entities)
-    rescued = _rescued_fallback(text, best_guesses) if intent == FALLBACK_INTENT else None
+    rescued = (_rescued_fallback(text, best_guesses)
+               if intent == FALLBACK_INTENT or (intent == ROLE_INTENT and not describes) else None)
     if rescued:
+        # (also "Moet ik mezelf aangeven?", where DIET heard only who is writing)
         return TriageDecision(intent=rescued, entities=entities)
+    if (intent == FALLBACK_INTENT and is_statement(text)
+            and "out_of_scope" not in best_guesses[:1]):
+        # "Ze is nu bij haar ouders. Ze wil niet dat ik haar bel.": Dutch sentences DIET cannot
+        # place are part of the story, noted, not "sorry, dat begreep ik niet".
+        return TriageDecision(intent=DETAIL_INTENT, entities=entities)
     return TriageDecision(intent=None, entities=entities)
 
 
@@ -613,6 +663,22 @@ _PERSON_ONLY = re.compile(
     re.IGNORECASE)
 
 
+# Stopping what one does, not the chat: "ik weet niet hoe ik moet stoppen als het opkomt".
+_STOP_OWN_BEHAVIOUR = re.compile(
+    r"\bhoe\s+(?:ik|je)\s+(?:(?:moet|kan|kun|zou)\s+)?(?:ermee\s+|daarmee\s+|hiermee\s+)?(?:kan\s+)?stoppen\b"
+    r"|\bstoppen\s+met\s+(?:slaan|schreeuwen|duwen|schoppen|dreigen|knijpen|drinken)\b",
+    re.IGNORECASE)
+STATEMENT_MIN_WORDS = 4
+
+
+def is_statement(text: str) -> bool:
+    """Sentences in Dutch that ask nothing: four words or more, two of them common Dutch words
+    (not keyboard mashing, a test tag or another language)."""
+    words = _words(text)
+    return (not _QUESTION.search(text) and len(words) >= STATEMENT_MIN_WORDS
+            and sum(w in COMMON_DUTCH for w in words) >= 2 and not _CLARIFICATION.search(text))
+
+
 def names_a_person_only(text: str) -> bool:
     return bool(_PERSON_ONLY.match(text))
 
@@ -638,6 +704,11 @@ def _concern_entities(text: str, prediction: TriagePrediction, thresholds: Triag
     entities: dict = {"concern_type": concern}
     if prediction.role_confidence >= thresholds.role:
         entities.update(_role_entities(prediction))
+    if entities.get("reporter_role") in (None, "omstander") and writes_as_child_at_home(text):
+        # "ik ben 15. de vriend van mijn moeder slaat haar": a child about their own home is the
+        # one it happens to (docs/labeling.md), not a bystander.
+        entities.update(reporter_role="slachtoffer")
+        entities.pop("safety_can_chat", None)
     if concern == "kindermishandeling" or mentions_children(text):
         entities["children_involved"] = "ja"
     duration = find_duration(text)

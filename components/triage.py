@@ -209,9 +209,19 @@ class TriageExtractor(GraphComponent):
         message.set(TRIAGE_KEY, {
             "tells_story": "concern_type" in decision.entities,
             "concern": dict(prediction.concern_probabilities),
-            "role": dict(prediction.role_probabilities),
+            "role": _role_reading(decision.entities, prediction),
             "danger_over": signals_all_clear(text),
         }, add_to_output=True)
+
+
+def _role_reading(entities: Dict[str, Any], prediction: Any) -> Dict[str, float]:
+    """The role probabilities the conversation is judged on. A rule that overrode the classifier
+    ("ik ben 15 ... de vriend van mijn moeder": a child about their own home) counts as sure,
+    or the whole-conversation reading would take the classifier's guess back."""
+    decided = entities.get("reporter_role")
+    if decided and decided != prediction.reporter_role:
+        return {decided: 1.0}
+    return dict(prediction.role_probabilities)
 
 
 def _best_guesses(message: Message) -> List[str]:

@@ -415,3 +415,26 @@ def test_having_to_stop_comes_before_the_anonymity_question():
         decision = decide(intent, "ze kijkt mee, weet ze dat ik het heb gemeld?",
                           prediction(concern=NO_CONCERN), False)
         assert decision.intent == "must_stop"
+
+
+@pytest.mark.parametrize("text", ["Ik wil er wel even met iemand over sparren.",
+                                  "Kan ik dit even met iemand van jullie doornemen?"])
+def test_sparring_with_someone_is_asking_for_a_person(text):
+    assert decide("nlu_fallback", text, prediction(NO_CONCERN), False).intent == "ask_for_human"
+
+
+def test_still_being_afraid_is_a_feeling_not_a_misunderstanding():
+    from bot.answers import tells_feeling
+    assert tells_feeling("ik ben nog steeds bang") and tells_feeling("ik ben echt heel bang")
+    assert not tells_feeling("ben ik nog steeds bang?")
+
+
+@pytest.mark.parametrize("text", ["Ze wil er niet over praten. Hoe kan ik er voor haar zijn?",
+                                  "Hoe kan ik hem steunen zonder dat hij dichtklapt?",
+                                  "De oudste zei 'niet aan mama zeggen'. Wat moet ik hem zeggen?"])
+def test_how_to_help_someone_is_asking_what_to_do(text):
+    assert asks_what_to_do(text)
+    assert decide("ask_for_human", text, prediction(NO_CONCERN), False).intent == "ask_what_to_do"
+    # a request for a person stays one
+    assert decide("ask_for_human", "Kan ik met iemand praten? Hoe kan ik haar helpen?",
+                  prediction(NO_CONCERN), False).intent == "ask_for_human"

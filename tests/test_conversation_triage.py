@@ -119,3 +119,17 @@ def test_back_after_having_to_stop_chatting_is_safe_again():
     policy = SimpleNamespace(config={"role_threshold": ROLE_THRESHOLD})
     corrections = ConversationTriagePolicy._corrections(policy, tracker)
     assert SlotSet("safety_can_chat", "ja") in corrections
+
+
+def test_a_role_a_rule_decided_counts_as_sure_for_the_whole_conversation():
+    # "ik ben 15. de vriend van mijn moeder slaat haar": the classifier leans bystander, the
+    # rule for a child about their own home says victim (bot/triage.py); the conversation
+    # reading must not take the classifier's guess back.
+    from bot.triage import TriagePrediction
+    from components.triage import _role_reading
+    leaning = TriagePrediction("kindermishandeling", 0.9, "omstander", 0.7, 0.05,
+                               role_probabilities={"omstander": 0.7, "slachtoffer": 0.3})
+    assert _role_reading({"reporter_role": "slachtoffer"}, leaning) == {"slachtoffer": 1.0}
+    assert _role_reading({"reporter_role": "omstander"}, leaning) == {"omstander": 0.7,
+                                                                       "slachtoffer": 0.3}
+    assert _role_reading({}, leaning) == {"omstander": 0.7, "slachtoffer": 0.3}

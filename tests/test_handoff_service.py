@@ -199,7 +199,9 @@ async def test_chat_closing_while_waiting_gives_the_phone_and_the_next_opening(w
 
 
 @pytest.mark.parametrize("said", [th.user("/stop_waiting", intent="stop_waiting"),
-                                  th.user("Stop.", intent="goodbye")])
+                                  th.user("Stop.", intent="goodbye"),
+                                  th.user("Nee, ik denk er eerst nog even over na. Dank u.",
+                                          intent="goodbye")])
 async def test_stop_waiting_withdraws_and_brings_the_bot_back(world, said):
     service, clock, rasa, url = world
     ticket = await waiting_conversation(url, service, "c1", extra=[said])
@@ -217,6 +219,14 @@ async def test_a_restart_while_waiting_withdraws_quietly(world):
     await service.tick()
     assert service.queue.get(ticket.id).close_reason == WITHDRAWN
     assert rasa.sent == []  # Rasa's own restart already brought the bot back
+
+
+async def test_thanks_while_waiting_keeps_the_place(world):
+    service, clock, rasa, url = world
+    ticket = await waiting_conversation(url, service, "c1",
+                                        extra=[th.user("oké dank je", intent="thanks")])
+    await service.tick()
+    assert service.queue.get(ticket.id).status == "waiting"
 
 
 async def test_stop_before_the_handoff_does_not_count(world):

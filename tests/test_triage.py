@@ -524,3 +524,84 @@ def test_an_oke_before_the_story_is_the_story():
 def test_someone_else_having_called_112_is_an_all_clear():
     assert signals_all_clear("mijn buurman heeft de politie gebeld")
     assert signals_all_clear("ik heb mijn zus geappt, zij heeft 112 gebeld")
+
+
+def test_help_on_its_way_is_an_all_clear_not_a_new_danger():
+    # "ze komen eraan" after "112 gebeld" is the police coming, not the violent one
+    for text in ("ik heb 112 gebeld, ze komen eraan", "gebeld. de politie staat nu bij ze voor de deur"):
+        assert not signals_acute_danger(text) and signals_all_clear(text)
+        decision = decide("acute_danger", text, prediction(acute=0.9), False)
+        assert decision.entities.get("acute_danger") is False
+    assert signals_acute_danger("hij komt eraan")
+    assert signals_acute_danger("ik heb gebeld maar hij komt eraan met een mes")
+
+
+def test_a_story_or_an_addition_says_whether_it_asks_a_question():
+    story = prediction("partnergeweld", 0.9, "omstander", 0.9)
+    asked = decide("describe_concern", "Hoe kan ik haar helpen zonder dat ze boos op me wordt? "
+                   "Ze sluit zich af als ik erover begin.", story, False)
+    told = decide("describe_concern", "Hij slaat haar al jaren, ze hebben geen kinderen.", story, False)
+    assert asked.entities["asks_question"] is True and told.entities["asks_question"] is False
+    added = decide("add_detail", "ik heb er nog met niemand over gepraat. moet ik gewoon eens aanbellen?",
+                   prediction(concern=NO_CONCERN), False)
+    assert added.intent in (None, "add_detail") and added.entities["asks_question"] is True
+    # an answer to a question is neither: nothing is set
+    assert "asks_question" not in decide("ask_anonymity", "blijf ik anoniem?", story, False).entities
+
+
+def test_dutch_sentences_diet_cannot_place_are_an_addition_not_a_misunderstanding():
+    none = prediction(concern=NO_CONCERN)
+    assert decide("nlu_fallback", "Ze is nu bij haar ouders. Ze wil niet dat ik haar bel.", none,
+                  False, best_guesses=["add_detail"]).intent == "add_detail"
+    # a question, keyboard mashing, "wat bedoel je" and an off-topic guess are not
+    assert decide("nlu_fallback", "qwpoe zxmnv asdf jkl", none, False).intent is None
+    assert decide("nlu_fallback", "ik snap het niet, wat bedoel je", none, False).intent != "add_detail"
+    assert decide("nlu_fallback", "wat is de hoofdstad van peru", none, False,
+                  best_guesses=["out_of_scope"]).intent is None
+
+
+def test_a_question_anywhere_in_a_message_diet_cannot_place_gets_the_advice():
+    decision = decide("nlu_fallback", "Komt er dan politie? Ik wil niet dat zij op straat komt te staan.",
+                      prediction(concern=NO_CONCERN), False, best_guesses=["ask_after_report"])
+    assert decision.intent == "ask_after_report"
+    asked = decide("inform_role", "Moet ik mezelf aangeven?", prediction(concern=NO_CONCERN), False,
+                   best_guesses=["inform_role"])
+    assert asked.intent == "ask_what_to_do"
+
+
+def test_a_perpetrator_asking_how_to_stop_is_not_leaving_the_chat():
+    text = "ik ben geen slecht mens maar ik weet niet hoe ik moet stoppen als het eenmaal opkomt"
+    assert decide("must_stop", text, prediction(concern=NO_CONCERN), False).intent == "ask_perpetrator_help"
+    assert decide("must_stop", "ik moet stoppen, hij komt eraan", prediction(), False).intent != \
+        "ask_perpetrator_help"
+
+
+def test_a_child_about_their_own_home_is_the_victim():
+    seen_as_bystander = prediction("kindermishandeling", 0.9, "omstander", 0.9)
+    text = "hoi ik ben 15. de vriend van mijn moeder schreeuwt elke avond tegen haar"
+    decision = decide("describe_concern", text, seen_as_bystander, False)
+    assert decision.entities["reporter_role"] == "slachtoffer"
+    assert "safety_can_chat" not in decision.entities  # a victim is asked whether chatting is safe
+    # an adult's age, or a child named by someone else, does not make a victim
+    assert decide("describe_concern", "ik ben 16 jaar getrouwd en mijn moeder slaat mijn zusje",
+                  seen_as_bystander, False).entities["reporter_role"] == "omstander"
+
+
+def test_the_police_having_taken_him_along_or_called_with_more_words_is_an_all_clear():
+    assert signals_all_clear("De buurman heeft mij door het raam horen roepen en de politie gebeld. "
+                             "Zij zijn er nu, en mijn kleinzoon is mee naar het bureau.")
+    assert signals_all_clear("hij is aangehouden")
+    assert not signals_all_clear("ik heb nog niet de politie gebeld")
+
+
+def test_they_drove_off_after_a_call_is_the_threat_gone():
+    from bot.acute_cues import signals_taken_along
+    assert signals_taken_along("Ze zijn weggereden, ik heb het kenteken")
+    assert not signals_taken_along("mijn vriend heeft gebeld. ze zijn weggereden voordat de politie er was")
+
+
+def test_a_later_day_or_a_death_in_the_past_needs_a_surer_classifier():
+    for text in ("mijn ex appt dat hij morgen zijn spullen komt halen en dat ik dan wel zal zien",
+                 "Mijn man is overleden, ik sta er alleen voor."):
+        assert not decide("describe_concern", text, prediction(acute=0.6), False).entities.get("acute_danger")
+        assert decide("describe_concern", text, prediction(acute=0.85), False).entities.get("acute_danger")

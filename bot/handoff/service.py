@@ -33,6 +33,7 @@ ESTIMATE_WINDOW = timedelta(days=14)
 # A waiting person hears from the bot at least this often, even when nothing moved.
 REMIND_EVERY = timedelta(minutes=4)
 STOP_INTENT = "stop_waiting"
+GOODBYE_INTENT = "goodbye"
 STOP_WORDS = frozenset({"stop", "stoppen", "ik stop", "stop maar", messages.STOP_WAITING_PAYLOAD})
 _WORKER = {"author": "handoff_worker"}
 
@@ -58,6 +59,13 @@ def resume_events(bot_events: List[dict]) -> List[dict]:
 
 def wants_to_stop(intent: Optional[str], text: str) -> bool:
     return intent == STOP_INTENT or " ".join(text.lower().split()).strip(".!") in STOP_WORDS
+
+
+def leaves_while_waiting(intent: Optional[str], text: str) -> bool:
+    """"stop", or a goodbye before anyone picked up ("Nee, ik denk er eerst nog even over na.
+    Dank u."): nobody should wait on for a counsellor the person no longer expects. Thanks
+    alone ("oké dank je") is its own intent and keeps the place."""
+    return wants_to_stop(intent, text) or intent == GOODBYE_INTENT
 
 
 @dataclass
@@ -164,7 +172,7 @@ class HandoffService:
                 self._announced.pop(ticket.id, None)
             return
         said = [entry for entry in since_pause if entry.author == PERSON]
-        if any(wants_to_stop(entry.understood and entry.understood.intent, entry.text)
+        if any(leaves_while_waiting(entry.understood and entry.understood.intent, entry.text)
                for entry in said):
             if self.queue.withdraw(ticket.id, now):
                 self._announced.pop(ticket.id, None)
