@@ -298,7 +298,7 @@ def test_english_concern_keeps_its_labels_and_switches_to_english():
 
 def test_english_acute_message_gets_the_english_answer_and_stays_acute():
     decision = decide("describe_concern", "he is hitting her right now", prediction(), True)
-    assert decision.intent == "speak_english"  # which starts with "Call 112"
+    assert decision.intent == "speak_english"  # whose answer puts 112 in its first sentence
     assert decision.entities["acute_danger"] is True
 
 

@@ -145,20 +145,22 @@ def test_opening_hours_question_staffed_and_closed(action_server, base_url):
 def test_english_message_gets_english_answer_with_numbers(staffed, base_url):
     reply = Chat(base_url).say("hello, I think my neighbour hits his wife, what should I do?")
     assert "112" in texts(reply) and "0800-2000" in texts(reply)
-    assert "Call" in texts(reply)
+    assert "call" in texts(reply).casefold()
 
 
 @pytest.mark.parametrize("text, word", [
     ("kocam beni dövüyor, yardım edin lütfen", "arayın"),  # Turkish
-    ("mój mąż mnie bije, pomóż mi", "Zadzwoń"),  # Polish
+    ("mój mąż mnie bije, pomóż mi", "zadzwoń"),  # Polish
     ("мій чоловік мене б'є, допоможіть", "телефонуйте"),  # Ukrainian
     ("زوجي يضربني كل يوم ساعدوني", "اتصل"),  # Arabic
-    ("ninkaygu wuu i garaacaa maalin kasta", "Call"),  # Somali: no translation, English
+    ("ninkaygu wuu i garaacaa maalin kasta", "call"),  # Somali: no translation, English
 ])
 def test_other_languages_get_the_numbers_in_their_language(staffed, base_url, text, word):
     chat = Chat(base_url)
     reply = chat.say(text)
-    assert "112" in texts(reply) and "0800-2000" in texts(reply) and word in texts(reply)
+    # The word may open a sentence or sit inside one, so the case does not count.
+    assert "112" in texts(reply) and "0800-2000" in texts(reply)
+    assert word.casefold() in texts(reply).casefold()
     assert reply[0]["text"].find("112") < 120  # 112 comes first
 
 
