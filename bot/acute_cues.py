@@ -41,7 +41,7 @@ _PATTERNS = [
     r"\bop slot\b.{0,150}\bzit (?:hier |ik )?nog steeds\b",
     r"\bdurf (?:me )?niet (?:te )?(?:bewegen|naar buiten|de deur uit)\b",
     # the violent person is here or coming, now
-    r"(?<!politie )(?<!ambulance )\bstaat (?:nu )?(?:in|voor) (?:mijn|m'n|mn|ons|onze|de|het) (?:huis|deur|kamer|raam|woning)\b",
+    r"(?<!politie )(?<!ambulance )\bstaat (?:nu )?(?:beneden |buiten )?(?:in|voor) (?:mijn|m'n|mn|ons|onze|de|het) (?:huis|deur|voordeur|kamer|raam|woning|flat|portiek)\b",
     r"\bkomt (?:nu|zo|eraan) (?:naar )?(?:huis|binnen|hierheen)?\b.*\b(?:mes|pistool|wapen|vermoorden|dood)\b",
     # a weapon in hand now
     r"\b(?:heeft|pakt|houdt) (?:nu )?(?:een |zijn |haar )?(?:mes|pistool|wapen|schaar|hamer|bijl)\b(?:\s+\w+){0,3}\s+(?:nu\b(?!\s+al\b)|in (?:zijn|haar) hand|vast\b)",
@@ -57,6 +57,11 @@ _PATTERNS = [
     # still going on: "het houdt niet op", "het gaat maar door", "al een kwartier"
     r"\b(?:het|dit|hij|zij|ze) (?:houdt|stopt) (?:maar )?niet (?:meer )?op\b(?!\s+met\b)",
     r"\bhet gaat (?:maar )?(?:door|verder)\b",
+    # the progressive is now: "hij loopt te schreeuwen", "hij is aan het slaan" (not "loopt
+    # altijd te schreeuwen")
+    r"\b(?:loopt|staat|zit|is|zijn|staan|lopen)\s+(?:nu\s+|weer\s+)?(?:te|aan\s+het)\s+"
+    r"(?:schreeuwen|slaan|gooien|schoppen|trappen|bonken|vechten|gillen|dreigen|duwen|slopen|"
+    r"smijten|razen|tieren)\b",
     r"\bal (?:een |ruim een |bijna een )?(?:kwartier|half uur|uur|paar minuten|\d+ minuten)\b.{0,60}"
     rf"\b{_VIOLENCE}\b",
     rf"\b{_VIOLENCE}\b.{{0,60}}\bal (?:een |ruim een |bijna een )?(?:kwartier|half uur|uur|paar minuten|\d+ minuten)\b",
@@ -124,6 +129,10 @@ def signals_habitual(text: str) -> bool:
 _ALL_CLEAR = re.compile(
     r"\b(?:het is|is het|alles is)\s+(?:nu\s+)?(?:wel\s+)?(?:even\s+|weer\s+)?(?:rustig|veilig)\b"
     r"|\b(?:hij|zij|ze) is\s+(?:nu\s+)?(?:weg|vertrokken|weggegaan|opgepakt|meegenomen)\b"
+    # told the other way round: "en toen is mijn zoon weggegaan"
+    r"|\bis\s+(?:hij|zij|ze|(?:mijn|mn|m'n|de|haar|zijn)\s+\w+)\s+(?:nu\s+|net\s+)?(?:weggegaan|vertrokken|weggelopen)\b"
+    # "ik denk niet dat hij op dit moment in gevaar is"
+    r"|\b(?:denk|geloof)\s+(?:ik\s+)?niet\s+dat\s+(?:[^\s.!?]+\s+){1,6}?(?:in\s+)?gevaar\b"
     # taken to the police station: "mijn kleinzoon is mee naar het bureau", "hij is aangehouden"
     r"|\b(?:is|zijn)\s+(?:nu\s+|net\s+)?(?:mee\s+naar\s+het\s+(?:politie)?bureau|aangehouden|gearresteerd)\b"
     # the call told with more words between: "de buurman heeft mij horen roepen en de politie gebeld"
@@ -163,7 +172,7 @@ _ALL_CLEAR = re.compile(
     r"|\b(?:politie|agenten|buren)\s+(?:heeft|hebben)\s+(?:hem|haar|de \w+)\s+"
     r"(?:meegenomen|opgepakt|weggestuurd|weggehaald|gearresteerd)\b"
     r"|\bhij is\s+(?:nu\s+|net\s+)?weggereden\b"
-    r"|\bik ben\s+(?:naar buiten|de deur uit|het huis uit)\s+(?:gelopen|gegaan)\b"
+    r"|\b(?:ik\s+)?ben\s+(?:naar buiten|de deur uit|het huis uit)\s+(?:gelopen|gegaan)\b"
     # A short answer after the 112 text: "ok gebeld", "heb ze gebeld", "oké ze zijn er".
     r"|^\W*(?:(?:ok|oké|oke|okee|ja|jawel)\W+)?(?:ik\s+)?(?:heb\s+)?(?:ze\s+|hen\s+|112\s+|de politie\s+|politie\s+)?"
     r"(?:al\s+|net\s+)?gebeld[\s.!]*$"
@@ -177,7 +186,10 @@ _ALL_CLEAR = re.compile(
 # phrases alone do not release acute danger (what the person said before may still hold).
 _OVER_RIGHT_AFTER = re.compile(
     r"\b(?:hij|zij|ze) is\s+(?:nu\s+|weer\s+)?met (?:hem|haar) weg\b|\b(?:hij|zij|ze) is weer weg\b"
-    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+|net\s+|even\s+)?(?:naar|op) (?:huis|de kroeg|het caf[eé]|(?:zijn|zn|haar|het) werk|"
+    r"|\b(?:hij|zij|ze) (?:zit|staat|ligt|is)\s+(?:nu\s+|hier\s+|gewoon\s+)*naast (?:me|mij)\b"
+    r"|\b(?:hij|zij|ze) (?:zit|is)\s+(?:nu\s+)?(?:op|in) (?:het |de )?(?:caf[eé]|kroeg)\b"
+    r"|\b(?:ze|zij) gaat\s+(?:nu\s+)?naar (?:haar|d'r) (?:moeder|vader|ouders|zus|broer|vriendin|oma|opa|tante)\b"
+    r"|\b(?:hij|zij|ze) is\s+(?:nu\s+|net\s+|even\s+|op dit moment\s+|momenteel\s+)?(?:naar|op) (?:huis|de kroeg|het caf[eé]|(?:zijn|zn|haar|het) werk|"
     r"de winkel|de supermarkt|de markt|de sportschool|de stad|school|training|voetbal|"
     r"(?:zijn|zn|haar) (?:ouders|moeder|vader|broer|zus|vriend\w*|maten|familie))\b"
     r"|\b(?:hij|zij|ze) is\s+(?:nu\s+|even\s+)?(?:aan het\s+)?boodschappen(?:\s+doen|\s+aan het doen)?\b"
@@ -195,6 +207,7 @@ _OVER_RIGHT_AFTER = re.compile(
     r"|\b(?:ze|zij) zijn\s+(?:nu\s+)?(?:weggereden|weggelopen|vertrokken)\b"
     r"|\bdat (?:hij|zij|ze) weg is\b|\bhet lijkt\s+(?:nu\s+)?(?:weer\s+)?rustig\b"
     r"|\b(?:hij|zij|ze) weet niet waar ik ben\b"
+
     r"|\bben\s+(?:net\s+)?(?:weg bij (?:hem|haar)|(?:het huis uit )?gevlucht|weggelopen)\b",
     re.IGNORECASE,
 )
@@ -212,13 +225,17 @@ _NOT_OVER = re.compile(
     r"(?:bij|aan|voor) (?:het|de) (?:hek|poort|school|ingang)|in de wachtkamer)\b"
     r"|\b(?:doodmaakt|dood te maken|vermoorden|vermoordt|niet levend|niet overleeft)\b"
     r"|\b(?:aan het|staat te|staan te) (?:bonken|roepen|schreeuwen)\b|\b(?:bonkt|bonken) op\b"
+    # locked in by someone who then left: "heeft ... de deur op slot gedaan, ... daarna is hij weggegaan"
+    r"|\b(?:heeft|hebben)\b[^.!?]{0,60}\bop slot\b|\bzit (?:hier |ik )?nog steeds\b"
     r"|\bbadkamer\b|\bverstopt\b|\bbloedend\w*|\bkom(?:t|en)\b(?:\s+\w+){0,5}\s+(?:halen|ophalen)\b"
     r"|\bvoor (?:mijn|m'n|mn|ons|onze|haar|zijn|het|de) (?:huis|deur|raam|flat|woning)\b|\b(?:elk|ieder) moment\b"
     r"|\bkan niet (?:meer )?(?:opstaan|overeind)\b|\blig (?:hier |nu |al |sinds )"
     r"|\bhoor (?:haar|hem|iemand|ze) (?:nu )?(?:gillen|schreeuwen|huilen|roepen)\b|\bzie (?:hem|haar|ze) nu\b"
     r"|\bzoek(?:t|en)\b(?:\s+\w+){0,5}\s+(?:me|mij|ons|haar|hem)\b|\bzoek(?:t|en)? (?:me|mij|ons|haar|hem)\b|\bom (?:me|mij|ons) te zoeken\b|\b(?:volgt|volgen) (?:me|mij|ons)\b"
     r"|\b(?:bloed|bloedt|bloeden|gewond|bewusteloos|ademt|reageert niet|ziekenhuis|ambulance|"
-    r"pijn|verkracht|flauw|mes|pistool|wapen|bleeding|hurt|injured|knife|gun)\b",
+    r"pijn|verkracht|flauw|bleeding|hurt|injured|knife|gun)\b(?<!niemand is gewond)"
+    # ("papa heeft het mes afgepakt": the weapon is taken away)
+    r"|\b(?:mes|pistool|wapen)\b(?!\s+(?:afgepakt|afgenomen|weggepakt|weggenomen|weggelegd|ingeleverd)\b)",
     re.IGNORECASE,
 )
 

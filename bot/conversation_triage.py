@@ -67,6 +67,7 @@ def turn_reading(parse_data: Mapping[str, Any]) -> Optional[TurnReading]:
     explicit = _explicit_role(intent, parse_data.get("entities") or [])
     if not isinstance(triage, dict):
         return None if explicit is None else TurnReading(False, {}, {}, explicit, False)
+    explicit = explicit or triage.get("said_role")  # "ik ben bang dat ik haar iets aandoe"
     return TurnReading(
         tells_story=bool(triage.get("tells_story")) or intent in (CONCERN_INTENT, ACUTE_INTENT),
         concern={label: p for label, p in (triage.get("concern") or {}).items()

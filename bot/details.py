@@ -27,6 +27,10 @@ _CAN_CHAT = re.compile(
     # "ja kan praten, zit op school": the "ik" left out, as people do in a chat
     r"|^\W*(?:(?:ja|jawel|oké|oke|ok)[\s,.]+)?kan\s+(?:(?:nu|wel|gewoon|rustig|veilig|even)\s+){0,2}"
     r"(?:chatten|praten|typen|appen)\b"
+    # "ja kan nu, ik zit op school" (the chat question answered before it came), "..., kan
+    # gewoon typen"
+    r"|^\W*(?:(?:ja|jawel|oké|oke|ok)[\s,.]+)?kan\s+(?:nu|wel)(?:\s+(?:wel|even|prima|gewoon))?\s*(?:[,.!]|$)"
+    r"|(?<!\bniet\s)\bkan\s+(?:(?:nu|wel|gewoon|rustig|veilig|even)\s+){1,2}(?:chatten|praten|typen|appen)\b"
     r"|\bniemand\s+(?:kijkt|leest)\s+(?:hier\s+)?mee\b"
     r"|\bik\s+ben\s+(?:nu\s+|hier\s+|nu\s+hier\s+)?(?:veilig|alleen\s+thuis)\b(?!\s+met\b)"
     r"|\b(?:veilig|rustig)\s+(?:om\s+te\s+)?(?:chatten|praten|typen)\b(?!\s*\?)",

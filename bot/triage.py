@@ -239,8 +239,27 @@ FALLBACK_INTENT = "nlu_fallback"
 # DIET is unsure, thinks this is off-topic, or hears only the doubt or the hesitant opening
 # ("misschien overdrijf ik, maar ..."), but the triage model is confident it is a concern.
 # Also "who is writing" said with the story: "het gaat over mij zelf. ik word zo kwaad dat ...".
+# ("greet": "Goeiedag. Mijn schoonzoon roept en tiert tegen mijn dochter, ..." is the story.)
 RESCUABLE_INTENTS = frozenset({FALLBACK_INTENT, "out_of_scope", "express_doubt", "vague_opening",
-                               "ask_what_to_do", ROLE_INTENT})
+                               "ask_what_to_do", ROLE_INTENT, "greet"})
+# Keeping it secret, asked or promised: "ze wil nie dat ik iets zeg", "ik heb beloofd het geheim te
+# houden", "ze heeft me gevraagd het niet door te vertellen".
+_SECRET = re.compile(
+    r"\bgeheim\s+(?:te\s+)?(?:houd|houden|hou)\w*|\bgeheimhoud\w*|\bgeheim\s+blijven\b"
+    r"|\bniet\s+(?:door\s*(?:te\s+)?|verder\s+(?:te\s+)?)vertel(?:len|t)?\b"
+    r"|\b(?:mag|mocht)\s+(?:het\s+)?(?:aan\s+niemand|niet)\s+(?:zeggen|vertellen)\b"
+    r"|\bwil(?:de)?\s+(?:nie|niet)\s+dat\s+ik\s+(?:iets|het)\s+(?:zeg|vertel)\b",
+    re.IGNORECASE)
+# "ik wil geen politie denk ik", "ik wil geen aangifte doen": what can be done without them is
+# in the advice (for sexual violence: the Centrum Seksueel Geweld, also without the police).
+_NO_POLICE = re.compile(
+    r"\b(?:wil|durf)\s+(?:\w+\s+){0,2}?(?:geen\s+(?:politie|aangifte)|niet\s+naar\s+de\s+politie)\b",
+    re.IGNORECASE)
+SECRET_RESCUABLE = frozenset({"ask_anonymity", FALLBACK_INTENT, "out_of_scope", "express_doubt",
+                              "vague_opening", "add_detail", "affirm", "deny", "inform_role",
+                              "ask_what_to_do"})
+# Under this DIET confidence "who is writing" is a guess (the FallbackClassifier's is 0.3).
+ROLE_SURE = 0.5
 DANGER_OVER_INTENT = "danger_over"
 AFRAID_TO_CALL_INTENT = "afraid_to_call"
 ALL_CLEAR_RESCUABLE = RESCUABLE_INTENTS | {AFRAID_TO_CALL_INTENT, "continue_chat", "ask_phone_number"}
@@ -292,6 +311,11 @@ class TriageThresholds:
     # Needed instead of `acute` when the message speaks of a pattern or the past
     # ("elke avond", "laatst") and has no plain now-signal.
     acute_habitual: float = 0.8
+    # Needed when the message answers the danger question with "nee" and has no plain
+    # now-signal. The classifier learned from first messages; "Nee, op dit moment zit mijn vrouw
+    # naast mij" reached 0.84 and kept a man in the 112 wait for the rest of the chat
+    # (development set B). The "nee" answers that were danger all had a plain signal.
+    acute_after_no: float = 0.95
     # Needed by one sentence about now, scored alone, in a message of several sentences.
     # Higher than `acute`: a sentence alone carries less context (docs/recognition.md).
     acute_now_sentence: float = 0.7
@@ -322,18 +346,25 @@ def is_acute(text: str, prediction: TriagePrediction, thresholds: TriageThreshol
     DIET's own acute_danger intent is not a third vote: on the development sets it caught no
     acute message the other two missed and added false alarms (docs/recognition.md)."""
     says_no = leading_answer(text) == NO
-    # "Nee, op dit moment zit ze naast me" echoes the danger question's "op dit moment".
-    if signals_acute_danger_in_answer(text) if says_no else signals_acute_danger(text):
+    over = signals_danger_over(text) or denies_now(text)
+    # "Nee, op dit moment zit ze naast me" and "Zij is op dit moment op school" echo the danger
+    # question's "op dit moment": a bare "now" is no signal in a message that says it is over.
+    beyond_now = signals_acute_danger_in_answer(text)
+    if beyond_now or (not says_no and not over and signals_acute_danger(text)):
         return True
-    if signals_danger_over(text) or denies_now(text):
+    if over:
         # "nee niet nu, hij is net binnen geroepen": the answer to the danger question says so.
         return False
     # A "nee ..." answers the danger question; the classifier learned from first messages, so
-    # it must be as sure as for a pattern or the past. Recall first: it still counts.
-    # So must an answer to "how long" ("sinds een half jaar, sinds zijn vrouw is overleden").
-    needed = (thresholds.acute_habitual
-              if signals_habitual(text) or says_no or _starts_with_duration(text)
-              else thresholds.acute)
+    # it must be surer still than for a pattern or the past. Recall first: it still counts.
+    # An answer to "how long" ("sinds een half jaar, sinds zijn vrouw is overleden") is like
+    # the past.
+    if says_no:
+        needed = thresholds.acute_after_no
+    elif signals_habitual(text) or _starts_with_duration(text):
+        needed = thresholds.acute_habitual
+    else:
+        needed = thresholds.acute
     return (prediction.acute_probability >= needed
             or (prediction.now_sentence_acute >= thresholds.acute_now_sentence
                 and prediction.acute_probability >= thresholds.acute_now_sentence_context))
@@ -400,6 +431,10 @@ def _decide(
     entities: dict = {}
     if describes:
         entities.update(_concern_entities(text, prediction, thresholds))
+    elif intent == ROLE_INTENT and intent_confidence < ROLE_SURE and tells_feeling(text):
+        # "ik ben bang dat het weer gebeurt" (a child, after the police came): DIET half-heard
+        # "ik ben ...", the role classifier "bang dat" of a pleger. A feeling, added to the story.
+        return TriageDecision(intent=DETAIL_INTENT, entities={})
     elif intent == ROLE_INTENT:
         entities.update(_role_entities(prediction))
     if acute:
@@ -513,6 +548,12 @@ def _decide(
         return TriageDecision(intent=ADVICE_INTENT, entities=_kept_facts(entities))
     if describes and intent != CONCERN_INTENT:
         return TriageDecision(intent=CONCERN_INTENT, entities=entities)
+    if (not describes and not acute and intent in SECRET_RESCUABLE
+            and (_SECRET.search(text) or _NO_POLICE.search(text))):
+        # "Ze heeft me gevraagd het niet door te vertellen", "moet ik het geheim houden?": the
+        # advice, which says not to promise secrecy (not the anonymity answer, or a note); "ik
+        # wil geen politie": the advice, which says what can be done without.
+        return TriageDecision(intent=ADVICE_INTENT, entities=_kept_facts(entities))
     if not describes and adds and intent in DETAIL_RESCUABLE and not answer:
         # "sinds de zomer, een maand of vier", "alleen mijn zus weet het": something added to
         # the story, noted; not "sorry, dat begreep ik niet" or a yes or no to the open question.
@@ -668,7 +709,23 @@ _STOP_OWN_BEHAVIOUR = re.compile(
     r"\bhoe\s+(?:ik|je)\s+(?:(?:moet|kan|kun|zou)\s+)?(?:ermee\s+|daarmee\s+|hiermee\s+)?(?:kan\s+)?stoppen\b"
     r"|\bstoppen\s+met\s+(?:slaan|schreeuwen|duwen|schoppen|dreigen|knijpen|drinken)\b",
     re.IGNORECASE)
+# The writer afraid of what they may do to someone ("ik ben bang dat ik haar ooit iets aandoe",
+# "bang dat ik mijn vader iets ga aandoen"): a pleger (docs/labeling.md), whoever the classifier
+# thought was writing. Not "mezelf": harming oneself is another matter.
+_FEARS_OWN_HARM = re.compile(
+    r"\b(?:bang|denk|vrees)\s+(?:(?:soms|echt|wel)\s+)*dat\s+ik\s+(?:(?:ooit|nog|straks|echt|een\s+keer)\s+)*"
+    r"(?:haar|hem|ze|het\s+kind|de\s+baby|(?:mijn|m'n|mn|onze|ons)\s+\w+)\s+"
+    r"(?:(?:ooit|nog|straks|echt|een\s+keer|nu)\s+)*"
+    r"(?:iets\s+(?:ergs\s+)?(?:aandoe|aan\s+doe|ga\s+aandoen|zal\s+aandoen)"
+    r"|pijn\s+(?:doe|ga\s+doen|zal\s+doen)|sla\b|ga\s+slaan\b)",
+    re.IGNORECASE)
 STATEMENT_MIN_WORDS = 4
+
+
+def says_own_role(text: str) -> Optional[str]:
+    """The role a story names in so many words, or None. It weighs like an answer to "gaat het
+    om jezelf?" (bot/conversation_triage.py), so earlier guesses do not outvote it."""
+    return "pleger" if _FEARS_OWN_HARM.search(text) else None
 
 
 def is_statement(text: str) -> bool:
@@ -704,7 +761,9 @@ def _concern_entities(text: str, prediction: TriagePrediction, thresholds: Triag
     entities: dict = {"concern_type": concern}
     if prediction.role_confidence >= thresholds.role:
         entities.update(_role_entities(prediction))
-    if entities.get("reporter_role") in (None, "omstander") and writes_as_child_at_home(text):
+    if says_own_role(text):
+        entities.update(reporter_role=says_own_role(text), safety_can_chat=NOT_APPLICABLE)
+    elif entities.get("reporter_role") in (None, "omstander") and writes_as_child_at_home(text):
         # "ik ben 15. de vriend van mijn moeder slaat haar": a child about their own home is the
         # one it happens to (docs/labeling.md), not a bystander.
         entities.update(reporter_role="slachtoffer")

@@ -31,6 +31,7 @@ from bot.triage import (
     TriageModel,
     TriageThresholds,
     decide,
+    says_own_role,
 )
 
 logger = logging.getLogger(__name__)
@@ -211,6 +212,7 @@ class TriageExtractor(GraphComponent):
             "concern": dict(prediction.concern_probabilities),
             "role": _role_reading(decision.entities, prediction),
             "danger_over": signals_all_clear(text),
+            "said_role": says_own_role(text),
         }, add_to_output=True)
 
 

@@ -153,11 +153,13 @@ def test_no_to_the_danger_question_is_no_danger(text):
     assert decision.intent != "acute_danger" and decision.entities["danger_answer"] is False
 
 
-def test_no_to_the_danger_question_still_counts_a_sure_classifier():
-    # Recall first: the answer raises the bar to that of a pattern or the past, no higher.
-    text = "nee, maar hij loopt te schreeuwen en te gooien met spullen"
-    assert decide("deny", text, prediction(acute=0.85), False).intent == "acute_danger"
-    assert decide("deny", text, prediction(acute=0.6), False).intent != "acute_danger"
+def test_no_to_the_danger_question_still_counts_a_plain_signal_or_a_very_sure_classifier():
+    # Recall first: the answer raises the bar (acute_after_no); a plain signal still counts.
+    ongoing = "nee, maar hij loopt te schreeuwen en te gooien met spullen"
+    assert decide("deny", ongoing, prediction(acute=0.05), False).intent == "acute_danger"
+    text = "nee, maar ik weet niet wat hij gaat doen"
+    assert decide("deny", text, prediction(acute=0.97), False).intent == "acute_danger"
+    assert decide("deny", text, prediction(acute=0.85), False).intent != "acute_danger"
 
 
 def test_yes_that_says_the_other_one_is_away_is_not_a_yes_to_danger():
@@ -438,3 +440,16 @@ def test_how_to_help_someone_is_asking_what_to_do(text):
     # a request for a person stays one
     assert decide("ask_for_human", "Kan ik met iemand praten? Hoe kan ik haar helpen?",
                   prediction(NO_CONCERN), False).intent == "ask_for_human"
+
+
+@pytest.mark.parametrize("text", ["ja kan nu, ik zit op school in de pauze",
+                                  "ik ben op mijn kamer, kan gewoon typen"])
+def test_can_chat_said_without_the_verb_or_the_ik(text):
+    from bot.details import chat_safety
+    assert chat_safety(text) == "ja"
+
+
+def test_cannot_chat_is_not_read_as_can():
+    from bot.details import chat_safety
+    assert chat_safety("kan nu niet") is None
+    assert chat_safety("ik kan niet gewoon praten") != "ja"

@@ -133,3 +133,18 @@ def test_a_role_a_rule_decided_counts_as_sure_for_the_whole_conversation():
     assert _role_reading({"reporter_role": "omstander"}, leaning) == {"omstander": 0.7,
                                                                        "slachtoffer": 0.3}
     assert _role_reading({}, leaning) == {"omstander": 0.7, "slachtoffer": 0.3}
+
+
+def test_fear_of_what_one_may_do_named_in_an_answer_outweighs_the_first_guess():
+    # "mn dochtertje huilt de hele nacht" (read as a bystander), then, to the danger question,
+    # "ik ben bang dat ik haar ooit iets aandoe": the writer says who they are.
+    crying_baby = story({"kindermishandeling": 0.9}, {"omstander": 0.9, "pleger": 0.1})
+    parse = {"intent": {"name": "describe_concern"},
+             "triage": {"tells_story": True, "concern": {"kindermishandeling": 0.6},
+                        "role": {"pleger": 0.6, "omstander": 0.4}, "danger_over": False,
+                        "said_role": "pleger"}}
+    fear = dataclasses.replace(turn_reading(parse), answers_question=True)
+    assert fear.explicit_role == "pleger"
+    assert read_conversation([crying_baby, fear], ROLE_THRESHOLD).reporter_role == "pleger"
+    unsaid = dataclasses.replace(fear, explicit_role=None)
+    assert read_conversation([crying_baby, unsaid], ROLE_THRESHOLD).reporter_role == "omstander"

@@ -605,3 +605,96 @@ def test_a_later_day_or_a_death_in_the_past_needs_a_surer_classifier():
                  "Mijn man is overleden, ik sta er alleen voor."):
         assert not decide("describe_concern", text, prediction(acute=0.6), False).entities.get("acute_danger")
         assert decide("describe_concern", text, prediction(acute=0.85), False).entities.get("acute_danger")
+
+
+def test_fear_of_what_one_may_do_to_someone_makes_the_writer_the_pleger():
+    from bot.triage import says_own_role
+    seen_as_bystander = prediction("kindermishandeling", 0.9, "omstander", 0.9)
+    text = "gisteren heb ik haar te hard neergelegd. ik ben bang dat ik haar ooit iets aandoe"
+    decision = decide("describe_concern", text, seen_as_bystander, False)
+    assert decision.entities["reporter_role"] == "pleger"
+    assert decision.entities["safety_can_chat"] == "niet_van_toepassing"
+    assert says_own_role("ik denk soms echt dat ik mijn broer iets ga aandoen") == "pleger"
+    # fear of what someone else does, or of harming oneself, is not
+    assert says_own_role("ik ben bang dat hij haar iets aandoet") is None
+    assert says_own_role("ik ben bang dat ik mezelf iets aandoe") is None
+
+
+def test_a_no_to_the_danger_question_needs_a_plain_signal_or_a_very_sure_classifier():
+    text = "Nee, op dit moment zit mijn vrouw naast mij in de woonkamer."
+    assert not decide("describe_concern", text, prediction(acute=0.84), False).entities.get("acute_danger")
+    assert decide("describe_concern", text, prediction(acute=0.97), False).entities.get("acute_danger")
+    at_the_door = "nee eigenlijk niet, hij staat nu beneden voor mijn flat en belt steeds aan"
+    assert decide("describe_concern", at_the_door, prediction(), False).entities.get("acute_danger")
+
+
+def test_the_weapon_taken_away_is_no_danger_now():
+    text = "papa heeft het mes afgepakt. de politie is er nu en heeft mijn broer meegenomen"
+    assert signals_danger_over(text)
+    assert not decide("describe_concern", text, prediction(acute=0.5), False).entities.get("acute_danger")
+
+
+def test_being_alone_is_no_all_clear():
+    # "Ik sta op het punt mijn baby iets aan te doen. ... Ik ben alleen thuis.": alone with the
+    # one in danger (development set dev_d); so "ik ben thuis alleen op mn kamer" is not one either.
+    assert not signals_danger_over("Ik heb hem net te hard in zijn bedje gegooid. Ik ben alleen thuis.")
+
+
+def test_a_weapon_or_a_wound_keeps_the_danger():
+    assert not signals_all_clear("hij is weg maar hij heeft een mes")
+    assert not signals_all_clear("hij is weg, ze is gewond")
+    assert signals_all_clear("hij is weg, niemand is gewond")
+
+
+def test_a_story_that_opens_with_a_greeting_is_the_story():
+    text = ("Goeiedag. Mijn schoonzoon roept en tiert tegen mijn dochter, en de kleinkinderen "
+            "zien dat allemaal.")
+    decision = decide("greet", text, prediction("kindermishandeling", 0.8), False)
+    assert decision.intent == "describe_concern"
+    assert decision.entities["concern_type"] == "kindermishandeling"
+    assert decide("greet", "hoi", prediction(NO_CONCERN, 0.9), False).intent is None
+
+
+def test_a_feeling_diet_half_reads_as_who_is_writing_is_an_addition_without_a_role():
+    text = "ik ben bang dat het weer gebeurt"
+    decision = decide("inform_role", text, prediction(role="pleger", concern=NO_CONCERN), False,
+                      intent_confidence=0.34)
+    assert decision.intent == "add_detail" and "reporter_role" not in decision.entities
+    sure = decide("inform_role", "ik ben haar tante", prediction(concern=NO_CONCERN), False,
+                  intent_confidence=0.9)
+    assert sure.entities["reporter_role"] == "omstander"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Ze heeft me gevraagd het niet door te vertellen", "add_detail"),
+    ("Wat zeg ik tegen haar? Ik heb beloofd het geheim te houden", "ask_anonymity"),
+    ("moet ik t geheim houden? wat moet ik doen", "ask_what_to_do"),
+    ("ik wil geen politie denk ik", "vague_opening"),
+])
+def test_keeping_it_secret_or_no_police_gets_the_advice(text, intent):
+    decision = decide(intent, text, prediction(concern=NO_CONCERN), False)
+    assert decision.intent == "ask_what_to_do"
+
+
+def test_anonymity_without_a_secret_stays_the_anonymity_question():
+    assert decide("ask_anonymity", "hoort hij dat ik het was?", prediction(concern=NO_CONCERN),
+                  False).intent in (None, "ask_anonymity")
+
+
+@pytest.mark.parametrize("text", [
+    "Zij is op dit moment op school.",
+    "Hij is nu thuis. Ik denk niet dat hij op dit moment in gevaar is.",
+    "Ze zit nu gewoon naast me op kantoor.",
+    "De buurman kwam kijken en toen is mijn zoon weggegaan. De deur zit op slot.",
+    "ik heb het mes weggelegd en ben naar buiten gegaan. ik zit in de auto, zij is binnen",
+    "ze appt terug! ze gaat naar haar moeder in plaats van naar huis",
+])
+def test_an_answer_that_echoes_now_or_says_someone_is_safe_is_no_danger(text):
+    assert not decide("describe_concern", text, prediction(acute=0.5), False).entities.get("acute_danger")
+
+
+def test_a_plain_signal_beyond_the_bare_now_still_wins_over_an_all_clear():
+    text = "hij is weg maar hij komt zo terug, hij staat nu voor de deur"
+    assert decide("describe_concern", text, prediction(), False).entities.get("acute_danger")
+    assert decide("describe_concern", "op dit moment slaat hij haar", prediction(),
+                  False).entities.get("acute_danger")
