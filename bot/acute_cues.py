@@ -207,7 +207,6 @@ _OVER_RIGHT_AFTER = re.compile(
     r"|\b(?:ze|zij) zijn\s+(?:nu\s+)?(?:weggereden|weggelopen|vertrokken)\b"
     r"|\bdat (?:hij|zij|ze) weg is\b|\bhet lijkt\s+(?:nu\s+)?(?:weer\s+)?rustig\b"
     r"|\b(?:hij|zij|ze) weet niet waar ik ben\b"
-
     r"|\bben\s+(?:net\s+)?(?:weg bij (?:hem|haar)|(?:het huis uit )?gevlucht|weggelopen)\b",
     re.IGNORECASE,
 )
@@ -225,8 +224,10 @@ _NOT_OVER = re.compile(
     r"(?:bij|aan|voor) (?:het|de) (?:hek|poort|school|ingang)|in de wachtkamer)\b"
     r"|\b(?:doodmaakt|dood te maken|vermoorden|vermoordt|niet levend|niet overleeft)\b"
     r"|\b(?:aan het|staat te|staan te) (?:bonken|roepen|schreeuwen)\b|\b(?:bonkt|bonken) op\b"
-    # locked in by someone who then left: "heeft ... de deur op slot gedaan, ... daarna is hij weggegaan"
-    r"|\b(?:heeft|hebben)\b[^.!?]{0,60}\bop slot\b|\bzit (?:hier |ik )?nog steeds\b"
+    # locked in by someone who then left: "toen heeft hij ... de deur op slot gedaan, ... daarna is
+    # hij weggegaan" (not "we hebben de deur op slot gedaan": locked for safety)
+    r"|\b(?:(?:hij|zij|ze)\s+(?:heeft|hebben)|(?:heeft|hebben)\s+(?:hij|zij|ze))\b[^.!?]{0,100}\bop slot\b"
+    r"|\bzit (?:hier |ik )?nog steeds\b"
     r"|\bbadkamer\b|\bverstopt\b|\bbloedend\w*|\bkom(?:t|en)\b(?:\s+\w+){0,5}\s+(?:halen|ophalen)\b"
     r"|\bvoor (?:mijn|m'n|mn|ons|onze|haar|zijn|het|de) (?:huis|deur|raam|flat|woning)\b|\b(?:elk|ieder) moment\b"
     r"|\bkan niet (?:meer )?(?:opstaan|overeind)\b|\blig (?:hier |nu |al |sinds )"

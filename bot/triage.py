@@ -761,8 +761,9 @@ def _concern_entities(text: str, prediction: TriagePrediction, thresholds: Triag
     entities: dict = {"concern_type": concern}
     if prediction.role_confidence >= thresholds.role:
         entities.update(_role_entities(prediction))
-    if says_own_role(text):
-        entities.update(reporter_role=says_own_role(text), safety_can_chat=NOT_APPLICABLE)
+    said_role = says_own_role(text)
+    if said_role:
+        entities.update(reporter_role=said_role, safety_can_chat=NOT_APPLICABLE)
     elif entities.get("reporter_role") in (None, "omstander") and writes_as_child_at_home(text):
         # "ik ben 15. de vriend van mijn moeder slaat haar": a child about their own home is the
         # one it happens to (docs/labeling.md), not a bystander.

@@ -644,6 +644,8 @@ def test_a_weapon_or_a_wound_keeps_the_danger():
     assert not signals_all_clear("hij is weg maar hij heeft een mes")
     assert not signals_all_clear("hij is weg, ze is gewond")
     assert signals_all_clear("hij is weg, niemand is gewond")
+    assert not signals_all_clear("toen heeft hij me in mijn kamer op slot gedaan en daarna is hij weggegaan")
+    assert signals_all_clear("we hebben de deur op slot gedaan en hij is weg")
 
 
 def test_a_story_that_opens_with_a_greeting_is_the_story():
