@@ -255,9 +255,6 @@ _SECRET = re.compile(
 _NO_POLICE = re.compile(
     r"\b(?:wil|durf)\s+(?:\w+\s+){0,2}?(?:geen\s+(?:politie|aangifte)|niet\s+naar\s+de\s+politie)\b",
     re.IGNORECASE)
-SECRET_RESCUABLE = frozenset({"ask_anonymity", FALLBACK_INTENT, "out_of_scope", "express_doubt",
-                              "vague_opening", "add_detail", "affirm", "deny", "inform_role",
-                              "ask_what_to_do"})
 # Under this DIET confidence "who is writing" is a guess (the FallbackClassifier's is 0.3).
 ROLE_SURE = 0.5
 DANGER_OVER_INTENT = "danger_over"
@@ -289,6 +286,11 @@ DETAIL_RESCUABLE = frozenset({FALLBACK_INTENT, "out_of_scope", VAGUE_INTENT, AFF
 WHAT_TO_DO_RESCUABLE = frozenset({CONCERN_INTENT, ACUTE_INTENT, FALLBACK_INTENT, "out_of_scope",
                                   AFFIRM_INTENT, DENY_INTENT, "dont_know", VAGUE_INTENT,
                                   "continue_chat"})
+# What DIET may call a message about keeping it secret or doing without the police (_SECRET,
+# _NO_POLICE), when it is not a story.
+SECRET_RESCUABLE = frozenset({"ask_anonymity", FALLBACK_INTENT, "out_of_scope", "express_doubt",
+                              VAGUE_INTENT, DETAIL_INTENT, AFFIRM_INTENT, DENY_INTENT, ROLE_INTENT,
+                              ADVICE_INTENT})
 ANSWERED_QUESTIONS = frozenset({
     "ask_opening_hours", "ask_phone_number", "ask_anonymity", "ask_advice_vs_report",
     "ask_after_report", "ask_what_is_vt", "ask_professional", "ask_perpetrator_help", "ask_is_bot",
